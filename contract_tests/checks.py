@@ -1,0 +1,163 @@
+"""Checks: flat functions over one reply, each raising ContractViolation with a
+'Received: … / Expected: …' message that names the request (API key redacted).
+
+    AssertionError
+     └── ContractViolation   a target departed from the documented contract
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from mock_server import spec
+
+from .transport import Reply
+
+
+class ContractViolation(AssertionError):
+    """A reply that breaks the documented contract."""
+
+    def __init__(self, title: str, reply: Reply, received: Any, expected: Any) -> None:
+        self.title = title
+        super().__init__(
+            f"{title}\n  Request: {reply.request}\n  Received: {received}\n  Expected: {expected}"
+        )
+
+
+def _short(raw: bytes, limit: int = 300) -> str:
+    text = raw.decode("utf-8", "replace")
+    return repr(text if len(text) <= limit else text[:limit] + "…")
+
+
+def parsed_body(reply: Reply) -> Any:
+    """The body in the format its Content-Type declares; a violation if it does not parse."""
+    try:
+        return reply.data()
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ContractViolation(
+            "Body does not parse in its declared format",
+            reply,
+            f"{reply.content_type!r} body {_short(reply.raw)} ({exc})",
+            f"a well-formed {reply.media_type or 'JSON'} body",
+        ) from exc
+
+
+def schema_for(data: Any) -> str:
+    """The body schema a decoded body must satisfy: success or error, by its 'success'."""
+    success = data.get("success") if isinstance(data, Mapping) else None
+    return spec.OK if success is True else spec.ERROR
+
+
+def conforms(reply: Reply, data: Any, schema_name: str) -> None:
+    problem = spec.first_error(schema_name, data)
+    if problem:
+        raise ContractViolation(
+            f"Body does not conform to {schema_name}.schema.json",
+            reply,
+            f"{json.dumps(data, ensure_ascii=False)[:300]} ({problem[1]} at {problem[0]})",
+            f"a body valid against {schema_name}.schema.json",
+        )
+
+
+def media_type_is(reply: Reply, expected: str) -> None:
+    if reply.media_type != expected:
+        raise ContractViolation(
+            "Content-Type does not match the format asked for",
+            reply,
+            repr(reply.content_type),
+            f"{expected!r} with charset=utf-8",
+        )
+
+
+def status_is(reply: Reply, expected: int) -> None:
+    if reply.status != expected:
+        raise ContractViolation(
+            "Unexpected HTTP status", reply, f"{reply.status} {_short(reply.raw)}", expected
+        )
+
+
+def code_is(reply: Reply, data: Any, code: int, lang: str | None) -> None:
+    """The body carries control code `code` and, for an error, its documented text.
+
+    lang pins the language of the text; None accepts the text in any documented language.
+    """
+    documented = spec.control_codes()[code]
+    texts = [documented.message[lang]] if lang else list(documented.message.values())
+    body = data if isinstance(data, Mapping) else {}
+    received = (body.get("code"), body.get("message"))
+    ok = (
+        type(received[0]) is int
+        and received[0] == code
+        and (documented.success or received[1] in texts)
+    )
+    if not ok:
+        precedence = list(spec.assumed("control-code-precedence"))
+        raise ContractViolation(
+            f"Wrong control code (codes are checked in the order {precedence})",
+            reply,
+            f"code {received[0]!r}, message {received[1]!r}",
+            f"code {code}" + ("" if documented.success else f", message one of {texts!r}"),
+        )
+
+
+def fields_equal(reply: Reply, data: Any, expected: Mapping[str, Any]) -> None:
+    """Each named field has exactly the expected value and JSON type."""
+    wrong = {
+        key: data.get(key, "<absent>") if isinstance(data, Mapping) else data
+        for key, value in expected.items()
+        if not isinstance(data, Mapping)
+        or key not in data
+        or data[key] != value
+        or type(data[key]) is not type(value)
+    }
+    if wrong:
+        raise ContractViolation(
+            "Fields differ from the expected values",
+            reply,
+            json.dumps(wrong, ensure_ascii=False),
+            json.dumps({k: expected[k] for k in wrong}, ensure_ascii=False),
+        )
+
+
+def raw_is(reply: Reply, expected: str) -> None:
+    if reply.raw != expected.encode("utf-8"):
+        raise ContractViolation(
+            "Body differs from the documented bytes", reply, _short(reply.raw, 2000), repr(expected)
+        )
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What a scenario says about one reply (see schemas/fixture-file.schema.json)."""
+
+    status: int
+    media_type: str | None = None
+    schema: str | None = None
+    code: int | None = None
+    body: Mapping[str, Any] | None = None
+    raw: str | None = None
+
+
+Check = Callable[[Reply, Expectation, "str | None"], None]
+
+
+def expectation_met(reply: Reply, expect: Expectation, lang: str | None) -> None:
+    """Run every part of a scenario's expectation against the reply."""
+    status_is(reply, expect.status)
+    if expect.media_type:
+        media_type_is(reply, expect.media_type)
+    if expect.raw is not None:
+        raw_is(reply, expect.raw)
+    if expect.schema is None and expect.code is None and expect.body is None:
+        return
+    data = parsed_body(reply)
+    if expect.schema:
+        conforms(reply, data, expect.schema)
+    if expect.code is not None:
+        conforms(reply, data, schema_for(data))
+        code_is(reply, data, expect.code, lang)
+    if expect.body:
+        fields_equal(reply, data, expect.body)

@@ -1,0 +1,106 @@
+"""The command line: `smspartner-mock serve` (also `python -m mock_server serve`)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import spec
+from .dates import DATE_FORMATS
+from .errors import SpecError
+from .runner import serve_forever
+from .settings import ERROR_STATUSES, Settings, languages
+
+DESCRIPTION = """\
+A local fake of SMS Partner's GET /v1/message-status (api.smspartner.fr/v1): every
+documented body in JSON and XML, every control code, driven by the JSON Schemas in schemas/.
+"""
+
+EXAMPLE = """\
+example:
+  smspartner-mock serve --port 8080
+  curl 'http://127.0.0.1:8080/v1/message-status?apiKey=YOUR_API_KEY&messageId=1111&phoneNumber=0600000000'
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="smspartner-mock",
+        description=DESCRIPTION,
+        epilog=EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve = commands.add_parser(
+        "serve",
+        help="serve the mock until Ctrl+C or SIGTERM",
+        description="Serve the mock. Logs one line per request to stderr, API keys redacted.",
+        epilog=EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
+    serve.add_argument("--port", type=int, default=8080, help="port to bind (default: %(default)s)")
+    serve.add_argument(
+        "--fixtures",
+        type=Path,
+        default=spec.FIXTURE_DIR,
+        metavar="DIR",
+        help="directory with messages.json and api-keys.json (default: the bundled fixtures)",
+    )
+    serve.add_argument(
+        "--api-key",
+        action="append",
+        dest="api_keys",
+        default=[],
+        metavar="KEY",
+        help="accept this API key instead of those in api-keys.json (repeatable)",
+    )
+    serve.add_argument(
+        "--lang",
+        choices=languages(),
+        default=spec.assumed("message-language"),
+        help="language of error messages (default: %(default)s, as the live API answers)",
+    )
+    serve.add_argument(
+        "--date-format",
+        choices=DATE_FORMATS,
+        default=spec.assumed("date-format"),
+        help="'docs': 2015-02-07 22:39:46 as documented; 'epoch': \"1423345186\" as the "
+        "2018 live captures (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--error-status",
+        choices=ERROR_STATUSES,
+        default=spec.assumed("error-http-status"),
+        help="HTTP status of error bodies: '200' for all, or '4xx' per code (default: %(default)s)",
+    )
+    serve.add_argument("--quiet", action="store_true", help="do not log requests")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    settings = Settings(
+        host=args.host,
+        port=args.port,
+        fixtures=args.fixtures,
+        api_keys=tuple(args.api_keys),
+        lang=args.lang,
+        date_format=args.date_format,
+        error_status=args.error_status,
+        access_log=not args.quiet,
+    )
+    try:
+        asyncio.run(serve_forever(settings, announce=lambda line: print(line, flush=True)))
+    except SpecError as exc:
+        print(f"smspartner-mock: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"smspartner-mock: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,33 @@
+"""Query-string decoding with the semantics of the live API's PHP backend.
+
+aiohttp's own parsing is not used because clients send raw, unnormalised query strings: an
+unencoded '+' must arrive as a space, a malformed escape such as '%zz' must survive as text,
+invalid UTF-8 must not raise, and a repeated parameter keeps its last value (assumption
+'repeated-parameter').
+"""
+
+from __future__ import annotations
+
+from urllib.parse import unquote_plus
+
+from . import spec
+
+FORMATS = {"json": "application/json", "xml": "application/xml"}
+
+
+def parse(raw: str) -> dict[str, str]:
+    """Decode a raw query string into {name: value}; never raises."""
+    params: dict[str, str] = {}
+    for pair in raw.split("&"):
+        if not pair:
+            continue
+        name, _, value = pair.partition("=")
+        name = unquote_plus(name, errors="replace")
+        params[name] = unquote_plus(value, errors="replace")
+    return params
+
+
+def response_format(params: dict[str, str]) -> str:
+    """'json' or 'xml': _format matched case-insensitively, JSON when absent or unknown."""
+    asked = params.get("_format", "").strip().lower()
+    return asked if asked in FORMATS else spec.assumed("unknown-format")

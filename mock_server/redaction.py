@@ -1,0 +1,44 @@
+"""Keep API keys out of logs, journals, reports and test output.
+
+Any query parameter or mapping key whose name contains 'apikey' or 'api_key' (any case) has
+its value replaced by REDACTED, and so does every occurrence of a known secret in free text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+REDACTED = "***"
+_NAME = r"[^=&]*api_?key[^=&]*"
+_IN_QUERY = re.compile(rf"(?i)((?:^|(?<=[?&])){_NAME}=)[^&#]*")
+
+
+def is_secret_name(name: str) -> bool:
+    folded = name.lower().replace("_", "")
+    return "apikey" in folded
+
+
+def redact_query(query: str) -> str:
+    """A query string (or a path with one) with every API-key value replaced."""
+    return _IN_QUERY.sub(lambda m: m.group(1) + REDACTED, query)
+
+
+def redact_mapping(data: Any) -> Any:
+    """A deep copy of JSON-like data with the values of API-key fields replaced."""
+    if isinstance(data, Mapping):
+        return {
+            key: REDACTED if is_secret_name(str(key)) else redact_mapping(value)
+            for key, value in data.items()
+        }
+    if isinstance(data, list):
+        return [redact_mapping(item) for item in data]
+    return data
+
+
+def redact_text(text: str, secrets: Iterable[str]) -> str:
+    """Free text with every occurrence of each non-empty secret replaced."""
+    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    return text

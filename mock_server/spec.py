@@ -1,0 +1,219 @@
+"""The only code that knows where the contract lives.
+
+Loads the JSON Schemas, the control-code catalogue, the assumption ledger and the fixtures,
+validates them once, and caches what it built. Everything else (the mock, the contract tests,
+the pytest plugin) reads the contract through this module and never restates it.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft7Validator
+from jsonschema.exceptions import best_match
+
+from .errors import FixtureError, SpecError
+
+_PACKAGED = Path(__file__).parent / "_contract"
+
+
+def contract_root(packaged: Path = _PACKAGED) -> Path:
+    """Where schemas/ and fixtures/ are: inside an installed wheel, else the checkout."""
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent
+
+
+SCHEMA_DIR = contract_root() / "schemas"
+FIXTURE_DIR = contract_root() / "fixtures"
+
+OK = "message-status.ok"
+ERROR = "message-status.error"
+QUERY = "message-status.query"
+HTTP_ERROR = "http-error"
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise SpecError(f"Missing contract file {path}") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SpecError(f"{path} is not valid JSON: {exc}") from exc
+
+
+def json_path(parts: Iterable[str | int]) -> str:
+    """Render a jsonschema error path as $.a[0].b."""
+    out = "$"
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+@functools.cache
+def schema(name: str) -> dict[str, Any]:
+    """The schema schemas/<name>.schema.json, as a dict in file order."""
+    loaded: dict[str, Any] = _read_json(SCHEMA_DIR / f"{name}.schema.json")
+    return loaded
+
+
+@functools.cache
+def validator_for(name: str) -> Draft7Validator:
+    """A cached draft-07 validator for schemas/<name>.schema.json."""
+    return Draft7Validator(schema(name))
+
+
+def first_error(name: str, instance: Any) -> tuple[str, str] | None:
+    """(JSON path, reason) of the most relevant error of instance against name, or None."""
+    error = best_match(validator_for(name).iter_errors(instance))
+    return None if error is None else (json_path(error.absolute_path), error.message)
+
+
+def _validated_data(name: str, schema_name: str) -> Any:
+    data = _read_json(SCHEMA_DIR / f"{name}.json")
+    problem = first_error(schema_name, data)
+    if problem:
+        raise SpecError(f"schemas/{name}.json breaks {schema_name} at {problem[0]}: {problem[1]}")
+    return data
+
+
+def field_order(name: str) -> tuple[str, ...]:
+    """The wire order of a body's fields: the order of its schema's 'properties'."""
+    return tuple(schema(name)["properties"])
+
+
+def constants(name: str) -> dict[str, Any]:
+    """The fields whose value the schema fixes with 'const' (success, code)."""
+    props = schema(name)["properties"]
+    return {key: prop["const"] for key, prop in props.items() if "const" in prop}
+
+
+def plain_text_fields(name: str) -> frozenset[str]:
+    """String fields rendered in XML without CDATA (the 'x-xml' annotation)."""
+    props = schema(name)["properties"]
+    return frozenset(k for k, p in props.items() if p.get("x-xml", {}).get("cdata") is False)
+
+
+def statuses() -> tuple[str, ...]:
+    """Every value 'statut' can take, in the schema's order."""
+    return tuple(schema(OK)["definitions"]["statut"]["enum"])
+
+
+@dataclass(frozen=True)
+class ControlCode:
+    """One row of the control-code table."""
+
+    code: int
+    success: bool
+    trigger: Mapping[str, str]
+    message: Mapping[str, str]
+    http_status: int
+    sources: tuple[str, ...]
+
+
+@functools.cache
+def control_codes() -> dict[int, ControlCode]:
+    """The catalogue schemas/control-codes.json, keyed by code, in file order."""
+    data = _validated_data("control-codes", "control-codes")
+    return {
+        row["code"]: ControlCode(
+            code=row["code"],
+            success=row["success"],
+            trigger=row["trigger"],
+            message=row["message"],
+            http_status=row["http_status"],
+            sources=tuple(row["sources"]),
+        )
+        for row in data["codes"]
+    }
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """One entry of the assumption ledger."""
+
+    id: str
+    question: str
+    decision: str
+    value: Any
+    alternatives: tuple[Any, ...]
+    sources: tuple[str, ...]
+    probe: str
+
+
+@functools.cache
+def assumptions() -> dict[str, Assumption]:
+    """The ledger schemas/assumptions.json, keyed by id."""
+    data = _validated_data("assumptions", "assumptions")
+    return {
+        row["id"]: Assumption(
+            id=row["id"],
+            question=row["question"],
+            decision=row["decision"],
+            value=row["value"],
+            alternatives=tuple(row.get("alternatives", ())),
+            sources=tuple(row["sources"]),
+            probe=row["probe"],
+        )
+        for row in data["assumptions"]
+    }
+
+
+def assumed(assumption_id: str) -> Any:
+    """The value the mock takes for one assumption of the ledger."""
+    return assumptions()[assumption_id].value
+
+
+def precedence() -> tuple[ControlCode, ...]:
+    """Error codes in the order they are checked, then the success code."""
+    codes = control_codes()
+    ordered = [codes[code] for code in assumed("control-code-precedence")]
+    missing = {c.code for c in codes.values() if not c.success} - {c.code for c in ordered}
+    if missing:
+        raise SpecError(f"control-code-precedence leaves out codes {sorted(missing)}")
+    return (*ordered, *(c for c in codes.values() if c.success))
+
+
+@dataclass(frozen=True)
+class Fixtures:
+    """The data one mock serves: its messages and the API keys it accepts."""
+
+    directory: Path
+    messages: tuple[dict[str, Any], ...]
+    api_keys: tuple[str, ...]
+
+
+def _load_fixture_file(directory: Path, file: str, file_schema: str) -> Any:
+    path = directory / file
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise FixtureError(str(path), "-", "$", "file not found") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise FixtureError(str(path), "-", "$", f"not valid JSON: {exc}") from exc
+    problem = first_error(file_schema, data)
+    if problem:
+        raise FixtureError(str(path), "-", *problem)
+    return data
+
+
+def check_message(record: Mapping[str, Any], *, file: str = "<message>", index: int = 0) -> None:
+    """Raise FixtureError unless record, completed with the constants, is a success body."""
+    body = {**constants(OK), **record}
+    problem = first_error(OK, body)
+    if problem:
+        label = f"#{index} (messageId {record.get('messageId')!r})"
+        raise FixtureError(file, label, f"$.messages[{index}]{problem[0][1:]}", problem[1])
+
+
+def load_fixtures(directory: Path = FIXTURE_DIR) -> Fixtures:
+    """Read and validate messages.json and api-keys.json from a fixture directory."""
+    directory = Path(directory)
+    messages = _load_fixture_file(directory, "messages.json", "messages-file")["messages"]
+    for index, record in enumerate(messages):
+        check_message(record, file=str(directory / "messages.json"), index=index)
+    keys = _load_fixture_file(directory, "api-keys.json", "api-keys-file")["api_keys"]
+    return Fixtures(directory=directory, messages=tuple(messages), api_keys=tuple(keys))
