@@ -19,9 +19,7 @@ log = logging.getLogger("mock_server")
 async def contract_guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
-    except web.HTTPException as exc:
-        if exc.status < 400:
-            raise
+    except web.HTTPClientError as exc:  # the router's 404 and 405
         response = http_error(request, exc.status, exc.reason)
         allow = exc.headers.get("Allow")
         if allow:

@@ -17,12 +17,14 @@ def canonical(raw: str) -> str:
     only match a record stored in that same form.
     """
     rules = spec.assumed("phone-formats")
-    for prefix in rules["international_prefixes"]:
-        rest = raw[len(prefix) :].strip()
-        if raw.startswith(prefix) and rest.isdigit():
-            return "+" + rest
     number = raw.strip()
+    for prefix in rules["international_prefixes"]:
+        rest = number[len(prefix) :]
+        if number.startswith(prefix) and rest.isdigit():
+            return "+" + rest
     national = rules["national_prefix"]
     if number.startswith(national) and number.isdigit():
         return f"+{rules['country_code']}{number[len(national) :]}"
+    if raw.startswith(rules["unencoded_plus"]) and number.isdigit():
+        return "+" + number
     return number

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 from xml.sax.saxutils import escape
@@ -40,6 +41,14 @@ def _scalar(value: Any) -> str:
     return json.dumps(value)
 
 
+# Characters XML 1.0 cannot carry; they become U+FFFD so the document always parses.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_text(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)
+
+
 def _cdata(text: str) -> str:
     return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
 
@@ -50,7 +59,8 @@ def _xml(schema_name: str, body: Mapping[str, Any]) -> str:
     entries = []
     for key, value in body.items():
         if isinstance(value, str):
-            text = escape(value) if key in plain else _cdata(value)
+            clean = _xml_text(value)
+            text = escape(clean) if key in plain else _cdata(clean)
         else:
             text = _scalar(value)
         entries.append(f"{layout['indent']}<entry>{text}</entry>")

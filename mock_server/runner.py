@@ -41,9 +41,27 @@ class AccessLogger(AbstractAccessLogger):
         )
 
 
+class RedactingFilter(logging.Filter):
+    """aiohttp logs a rejected request with its request line: keep the message, drop the key."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            detail = redact_query(str(record.exc_info[1]))
+            record.msg, record.args = f"{record.getMessage()}: {detail}", ()
+            record.exc_info = record.exc_text = None
+        return True
+
+
+def _redact_server_log() -> None:
+    server_log = logging.getLogger("aiohttp.server")
+    if not any(isinstance(f, RedactingFilter) for f in server_log.filters):
+        server_log.addFilter(RedactingFilter())
+
+
 async def start(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, str]:
     """Start serving app; returns the runner and the base URL ('http://host:port/v1')."""
     settings = app[SETTINGS]
+    _redact_server_log()
     runner = web.AppRunner(
         app,
         handle_signals=False,

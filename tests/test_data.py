@@ -1,0 +1,233 @@
+"""Sanity tests on schemas/ and fixtures/: the contract must be well-formed and coherent."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft7Validator
+
+from mock_server import spec
+
+SCHEMA_FILES = sorted(spec.SCHEMA_DIR.glob("*.schema.json"))
+SCENARIO_FILES = sorted((spec.FIXTURE_DIR / "scenarios").glob("*.json"))
+README = spec.contract_root() / "README.md"
+
+# Keywords hypothesis-jsonschema understands, plus annotations it ignores.
+SUPPORTED_KEYWORDS = {
+    "$schema", "$id", "$ref", "$comment", "title", "description", "default", "type",
+    "properties", "required", "additionalProperties", "definitions", "items", "minItems",
+    "maxItems", "uniqueItems", "enum", "const", "pattern", "minLength", "maxLength",
+    "minimum", "maximum", "anyOf", "oneOf", "allOf", "not", "x-xml",
+}  # fmt: skip
+
+
+def _walk(node: Any) -> Any:
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _walk(value)
+
+
+def _schema_nodes(node: Any) -> Any:
+    """Schema objects only: the values of 'properties' and 'definitions' are maps of names."""
+    if not isinstance(node, dict):
+        return
+    yield node
+    for key, value in node.items():
+        if key in ("properties", "definitions"):
+            for sub in value.values():
+                yield from _schema_nodes(sub)
+        elif key in ("items", "additionalProperties", "not") and isinstance(value, dict):
+            yield from _schema_nodes(value)
+        elif key in ("anyOf", "oneOf", "allOf"):
+            for sub in value:
+                yield from _schema_nodes(sub)
+
+
+@pytest.mark.parametrize("path", SCHEMA_FILES, ids=lambda p: p.name)
+class TestSchemas:
+    def test_schema_is_valid_draft_07(self, path: Path) -> None:
+        """Every schema passes check_schema for draft-07."""
+        document = json.loads(path.read_text())
+        assert document["$schema"] == "http://json-schema.org/draft-07/schema#"
+        Draft7Validator.check_schema(document)
+
+    def test_id_equals_file_name(self, path: Path) -> None:
+        """Every $id is the schema's own file name."""
+        assert json.loads(path.read_text())["$id"] == path.name
+
+    def test_refs_stay_in_their_file(self, path: Path) -> None:
+        """No $ref leaves its own file (hypothesis-jsonschema refuses remote references)."""
+        refs = [n["$ref"] for n in _walk(json.loads(path.read_text())) if "$ref" in n]
+        assert all(ref.startswith("#/") for ref in refs), refs
+
+    def test_only_supported_keywords(self, path: Path) -> None:
+        """Schemas use only keywords the strategy layer supports."""
+        used = {key for node in _schema_nodes(json.loads(path.read_text())) for key in node}
+        assert used <= SUPPORTED_KEYWORDS, used - SUPPORTED_KEYWORDS
+
+
+class TestControlCodes:
+    def test_error_schema_enum_equals_catalogue_error_codes(self) -> None:
+        """The error schema's code enum is exactly the catalogue's error codes."""
+        errors = [c.code for c in spec.control_codes().values() if not c.success]
+        assert spec.schema(spec.ERROR)["properties"]["code"]["enum"] == errors
+
+    def test_success_constant_equals_catalogue_success_code(self) -> None:
+        """The success body's code constant is the catalogue's success code."""
+        (success,) = [c.code for c in spec.control_codes().values() if c.success]
+        assert spec.constants(spec.OK)["code"] == success
+
+    def test_seed_page_codes_are_catalogued(self) -> None:
+        """The seed page's table (1, 2, 3, 4, 10, 200) is the catalogue, in that order."""
+        seed = spec.contract_root().parent / "shared/reference/seed-message-status.fr.txt"
+        table = seed.read_text() if seed.exists() else ""
+        rows = re.findall(r"^(\d+) \| (.+?) \|", table, flags=re.MULTILINE)
+        if not rows:
+            pytest.skip("the seed page is not beside this checkout")
+        assert [(c.code, c.message["fr"]) for c in spec.control_codes().values()] == [
+            (int(code), text) for code, text in rows
+        ]
+
+    def test_every_code_has_a_text_in_each_language(self) -> None:
+        """Each code has a French and an English text and at least one source."""
+        for code in spec.control_codes().values():
+            assert set(code.message) == {"fr", "en"}
+            assert code.sources
+
+    def test_precedence_is_every_error_code_once(self) -> None:
+        """The precedence list names each error code exactly once."""
+        order = spec.assumed("control-code-precedence")
+        errors = {c.code for c in spec.control_codes().values() if not c.success}
+        assert sorted(order) == sorted(errors)
+        assert len(order) == len(set(order))
+
+    def test_precedence_ends_with_the_success_code(self) -> None:
+        """Checking falls through to the success code last."""
+        assert spec.precedence()[-1].success
+
+
+class TestAssumptions:
+    def test_issue_assumptions_are_recorded(self) -> None:
+        """Precedence, HTTP status, _format case, phone, date and language are in the ledger."""
+        wanted = {
+            "control-code-precedence",
+            "error-http-status",
+            "format-case",
+            "phone-formats",
+            "date-format",
+            "message-language",
+            "empty-parameter",
+        }
+        assert wanted <= set(spec.assumptions())
+
+    def test_every_assumption_has_a_source_and_a_probe(self) -> None:
+        """Each entry says where its evidence comes from and how to test it."""
+        for entry in spec.assumptions().values():
+            assert entry.sources and entry.probe and entry.decision
+
+
+class TestFixtures:
+    def test_fixtures_load(self) -> None:
+        """The bundled fixtures pass their schemas."""
+        fixtures = spec.load_fixtures()
+        assert fixtures.messages and fixtures.api_keys == ("YOUR_API_KEY",)
+
+    def test_documented_example_is_a_fixture(self) -> None:
+        """The seed page's example record is served exactly."""
+        assert {
+            "number": "0600000000",
+            "messageId": "1111",
+            "stopSms": False,
+            "date": "2015-02-07 22:39:46",
+            "statut": "Delivered",
+            "cost": 0.045,
+            "countryCode": "FR",
+            "currency": "EUR",
+        } in spec.load_fixtures().messages
+
+    def test_fixtures_cover_every_status_value(self) -> None:
+        """Every statut value has a record."""
+        served = {m["statut"] for m in spec.load_fixtures().messages}
+        assert served == set(spec.statuses())
+
+    def test_fixtures_cover_a_stopped_and_a_foreign_number(self) -> None:
+        """One record has stopSms true and one a non-French international number."""
+        messages = spec.load_fixtures().messages
+        assert any(m["stopSms"] for m in messages)
+        assert any(m["countryCode"] != "FR" and m["number"].startswith("+") for m in messages)
+
+    def test_live_status_sample_conforms(self) -> None:
+        """The 2018 live capture of message-status is accepted by the success schema."""
+        sample = json.loads((spec.FIXTURE_DIR / "live-samples/status.json").read_text())
+        assert spec.first_error(spec.OK, sample) is None
+
+
+def _scenario_tests() -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+    out = []
+    for path in SCENARIO_FILES:
+        for case in json.loads(path.read_text()):
+            out.extend((path.name, case, test) for test in case["tests"])
+    return out
+
+
+class TestScenarios:
+    @pytest.mark.parametrize("path", SCENARIO_FILES, ids=lambda p: p.name)
+    def test_scenario_file_conforms_to_meta_schema(self, path: Path) -> None:
+        """Every scenario file is valid against fixture-file.schema.json."""
+        assert spec.first_error("fixture-file", json.loads(path.read_text())) is None
+
+    def test_descriptions_are_unique_and_plain(self) -> None:
+        """Descriptions are unique in their scope and never say 'should' or 'test that'."""
+        for path in SCENARIO_FILES:
+            cases = json.loads(path.read_text())
+            assert len({c["description"] for c in cases}) == len(cases)
+            for case in cases:
+                names = [t["description"] for t in case["tests"]]
+                assert len(set(names)) == len(names), case["description"]
+                for text in [case["description"], *names]:
+                    assert not re.search(r"\bshould\b|\btest that\b", text, re.I), text
+
+    def test_expected_bodies_are_valid_against_their_schema(self) -> None:
+        """Every raw expected JSON body validates against the schema it names or implies."""
+        for _, _, test in _scenario_tests():
+            expect = test["expect"]
+            if expect.get("media_type") == "application/json" and expect.get("raw"):
+                body = json.loads(expect["raw"])
+                name = expect.get("schema") or (spec.OK if body["success"] else spec.ERROR)
+                assert spec.first_error(name, body) is None, test["description"]
+
+    @pytest.mark.parametrize("media_type", ["application/json", "application/xml"])
+    def test_every_control_code_is_exercised_in_each_format(self, media_type: str) -> None:
+        """Each error code has a scenario in JSON and in XML."""
+        seen = {
+            t["expect"]["code"]
+            for _, _, t in _scenario_tests()
+            if "code" in t["expect"] and t["expect"].get("media_type") == media_type
+        }
+        errors = {c.code for c in spec.control_codes().values() if not c.success}
+        assert errors <= seen
+
+
+def control_code_table() -> str:
+    """The README's control-code table, generated from the catalogue."""
+    header = (
+        "| code | message (fr, default) | message (en, `--lang en`) | HTTP, `--error-status 4xx` |"
+    )
+    lines = [header]
+    lines.append("|---|---|---|---|")
+    for c in spec.control_codes().values():
+        lines.append(f"| {c.code} | {c.message['fr']} | {c.message['en']} | {c.http_status} |")
+    return "\n".join(lines)
+
+
+def test_readme_control_code_table_matches_catalogue() -> None:
+    """The README's control-code table is the catalogue's (regenerate with this function)."""
+    assert control_code_table() in README.read_text(encoding="utf-8")

@@ -1,0 +1,67 @@
+"""Rendering round-trips: what the mock renders, the contract suite's decoder reads back."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from hypothesis_jsonschema import from_schema
+
+from contract_tests.transport import decode_xml
+from mock_server import rendering, spec
+from mock_server.errors import BodyViolation
+
+
+@pytest.mark.parametrize("name", [spec.OK, spec.ERROR])
+@given(data=st.data())
+def test_xml_round_trip(name: str, data: st.DataObject) -> None:
+    """decode_xml(render(body, 'xml')) == body for every body XML can carry.
+
+    XML 1.0 cannot carry control characters, and whitespace around an entry's text is not
+    significant (the docs pretty-print inside entries), so such strings are left out here.
+    """
+    body = data.draw(from_schema(spec.schema(name)))
+    strings = [v for v in body.values() if isinstance(v, str)]
+    assume(all(s == s.strip() and rendering._xml_text(s) == s for s in strings))
+    assert decode_xml(rendering.render(name, body, "xml")) == rendering._ordered(name, body)
+
+
+@pytest.mark.parametrize("name", [spec.OK, spec.ERROR])
+@given(data=st.data())
+def test_json_round_trip_keeps_schema_order(name: str, data: st.DataObject) -> None:
+    """The JSON keys come out in the schema's property order, whatever order they came in."""
+    body = data.draw(from_schema(spec.schema(name)))
+    rendered = json.loads(rendering.render(name, dict(reversed(body.items())), "json"))
+    assert rendered == body
+    assert list(rendered) == [k for k in spec.field_order(name) if k in body]
+
+
+def test_cdata_terminator_inside_a_string_is_split() -> None:
+    """']]>' inside a string cannot end the CDATA section early."""
+    body = {"success": False, "code": 405, "message": "a]]>b"}
+    raw = rendering.render(spec.HTTP_ERROR, body, "xml")
+    assert b"<entry>a]]&gt;b</entry>" in raw
+    ok = {**spec.constants(spec.OK), "number": "1]]>2"}
+    assert rendering._xml(spec.OK, ok).count("<![CDATA[") == 2
+
+
+def test_characters_xml_cannot_carry_are_replaced() -> None:
+    """A control character becomes U+FFFD, so the XML stays well-formed."""
+    body = {"success": False, "code": 405, "message": "a\x01b"}
+    assert decode_xml(rendering.render(spec.HTTP_ERROR, body, "xml"))["message"] == "a\ufffdb"
+
+
+def test_invalid_body_is_refused() -> None:
+    """A body that breaks its schema raises BodyViolation instead of being sent."""
+    with pytest.raises(BodyViolation, match=r"violates message-status.error at \$.code: 99"):
+        rendering.render(spec.ERROR, {"success": False, "code": 99, "message": "x"}, "json")
+
+
+def test_pretty_json_option(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The json-encoding assumption drives separators and escaping."""
+    monkeypatch.setattr(
+        spec, "assumed", lambda key: {"compact": False, "ascii": False} if key else None
+    )
+    assert rendering._json({"a": "é", "b": 1}) == '{"a": "é", "b": 1}'
