@@ -50,7 +50,9 @@ def _xml_text(text: str) -> str:
 
 
 def _cdata(text: str) -> str:
-    return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
+    # ']]>' would end the section; '\r' would be read back as '\n' (XML end-of-line rule)
+    inner = text.replace("]]>", "]]]]><![CDATA[>").replace("\r", "]]>&#13;<![CDATA[")
+    return f"<![CDATA[{inner}]]>"
 
 
 def _xml(schema_name: str, body: Mapping[str, Any]) -> str:
@@ -60,7 +62,7 @@ def _xml(schema_name: str, body: Mapping[str, Any]) -> str:
     for key, value in body.items():
         if isinstance(value, str):
             clean = _xml_text(value)
-            text = escape(clean) if key in plain else _cdata(clean)
+            text = escape(clean, {"\r": "&#13;"}) if key in plain else _cdata(clean)
         else:
             text = _scalar(value)
         entries.append(f"{layout['indent']}<entry>{text}</entry>")

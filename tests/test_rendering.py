@@ -53,6 +53,17 @@ def test_characters_xml_cannot_carry_are_replaced() -> None:
     assert decode_xml(rendering.render(spec.HTTP_ERROR, body, "xml"))["message"] == "a\ufffdb"
 
 
+def test_carriage_returns_survive() -> None:
+    """A carriage return is escaped, in plain text and in CDATA: parsers read a raw one as \\n."""
+    plain = rendering.render(
+        spec.HTTP_ERROR, {"success": False, "code": 405, "message": "a\rb"}, "xml"
+    )
+    assert decode_xml(plain)["message"] == "a\rb"
+    cdata = rendering._xml(spec.OK, {"success": True, "number": "1\r2"})
+    assert "\r" not in cdata
+    assert decode_xml(cdata.encode())["number"] == "1\r2"
+
+
 def test_invalid_body_is_refused() -> None:
     """A body that breaks its schema raises BodyViolation instead of being sent."""
     with pytest.raises(BodyViolation, match=r"violates message-status.error at \$.code: 99"):
