@@ -59,7 +59,7 @@ def test_carriage_returns_survive() -> None:
         spec.HTTP_ERROR, {"success": False, "code": 405, "message": "a\rb"}, "xml"
     )
     assert decode_xml(plain)["message"] == "a\rb"
-    cdata = rendering._xml(spec.OK, {"success": True, "number": "1\r2"})
+    cdata = rendering._xml(spec.OK, {"success": True, "code": 200, "number": "1\r2"})
     assert "\r" not in cdata
     assert decode_xml(cdata.encode())["number"] == "1\r2"
 
