@@ -76,12 +76,18 @@ class Transport:
             )
         return http.client.HTTPConnection(self._host, self._port, timeout=self._timeout)
 
-    def request(self, method: str, path: str, raw_query: str = "") -> Reply:
-        """Send one request; path is relative to the base URL ('/message-status')."""
+    def request(
+        self, method: str, path: str, raw_query: str = "", body: bytes | None = None
+    ) -> Reply:
+        """Send one request; path is relative to the base URL ('/message-status').
+
+        A body is sent as application/json, as the docs' samples do for POST endpoints.
+        """
         target = self._prefix + path + (f"?{raw_query}" if raw_query else "")
+        headers = {} if body is None else {"Content-Type": "application/json"}
         connection = self._connection()
         try:
-            connection.request(method, target)
+            connection.request(method, target, body=body, headers=headers)
             response = connection.getresponse()
             raw = response.read()
         finally:
@@ -92,6 +98,11 @@ class Transport:
 
     def get(self, path: str, raw_query: str = "") -> Reply:
         return self.request("GET", path, raw_query)
+
+    def post(self, path: str, data: Any, raw_query: str = "") -> Reply:
+        """POST data as a JSON body (bytes are sent as they are)."""
+        body = data if isinstance(data, bytes) else json.dumps(data).encode("utf-8")
+        return self.request("POST", path, raw_query, body)
 
 
 def _resolve(schema: Mapping[str, Any], node: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from . import handlers, spec
+from . import endpoints, handlers, spec
 from .middlewares import contract_guard
 from .settings import SETTINGS, STORE, VIOLATIONS, Settings
 from .state import Store
@@ -16,7 +16,8 @@ def create_app(settings: Settings | None = None) -> web.Application:
     fixtures = spec.load_fixtures(settings.fixtures)
     app = web.Application(middlewares=[contract_guard])
     app[SETTINGS] = settings
-    app[STORE] = Store(fixtures, settings.api_keys)
+    app[STORE] = Store(fixtures, settings.api_keys, delivery_delay=settings.delivery_delay)
     app[VIOLATIONS] = []
     app.router.add_get("/v1/message-status", handlers.message_status)
+    endpoints.add_routes(app)
     return app

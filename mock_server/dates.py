@@ -15,7 +15,7 @@ DOCS_FORMAT = "%Y-%m-%d %H:%M:%S"
 DATE_FORMATS = ("docs", "epoch")
 
 
-def _zone() -> ZoneInfo:
+def zone() -> ZoneInfo:
     return ZoneInfo(spec.assumed("date-timezone"))
 
 
@@ -24,14 +24,14 @@ def to_epoch(moment: datetime) -> str:
 
 
 def to_docs(moment: datetime) -> str:
-    return moment.astimezone(_zone()).strftime(DOCS_FORMAT)
+    return moment.astimezone(zone()).strftime(DOCS_FORMAT)
 
 
 def parse(value: str) -> datetime:
     """A stored date in either form, as an aware datetime."""
     if value.isdigit():
-        return datetime.fromtimestamp(int(value), _zone())
-    return datetime.strptime(value, DOCS_FORMAT).replace(tzinfo=_zone())
+        return datetime.fromtimestamp(int(value), zone())
+    return datetime.strptime(value, DOCS_FORMAT).replace(tzinfo=zone())
 
 
 def render(value: str, date_format: str) -> str:

@@ -55,17 +55,32 @@ def _cdata(text: str) -> str:
     return f"<![CDATA[{inner}]]>"
 
 
+def _leaf(value: Any, plain: bool) -> str:
+    if isinstance(value, str):
+        clean = _xml_text(value)
+        return escape(clean, {"\r": "&#13;"}) if plain else _cdata(clean)
+    return _scalar(value)
+
+
+def _element(tag: str, value: Any, plain: bool, named: bool, level: int) -> list[str]:
+    """One element; lists and objects nest <entry> children (named ones for x-xml 'named')."""
+    pad = spec.assumed("xml-layout")["indent"] * level
+    if isinstance(value, Mapping | list):
+        items = value.items() if isinstance(value, Mapping) else (("entry", v) for v in value)
+        lines = [f"{pad}<{tag}>"]
+        for key, child in items:
+            lines += _element(key if named else "entry", child, False, False, level + 1)
+        return [*lines, f"{pad}</{tag}>"]
+    return [f"{pad}<{tag}>{_leaf(value, plain)}</{tag}>"]
+
+
 def _xml(schema_name: str, body: Mapping[str, Any]) -> str:
     layout = spec.assumed("xml-layout")
     plain = spec.plain_text_fields(schema_name)
+    named = spec.named_children_fields(schema_name)
     entries = []
     for key, value in body.items():
-        if isinstance(value, str):
-            clean = _xml_text(value)
-            text = escape(clean, {"\r": "&#13;"}) if key in plain else _cdata(clean)
-        else:
-            text = _scalar(value)
-        entries.append(f"{layout['indent']}<entry>{text}</entry>")
+        entries += _element("entry", value, key in plain, key in named, 1)
     newline: str = layout["newline"]
     return newline.join([XML_PROLOG, "<result>", *entries, "</result>"]) + newline
 
@@ -77,9 +92,8 @@ def _json(body: Mapping[str, Any]) -> str:
     return text
 
 
-@functools.lru_cache(maxsize=4096)
-def _render(schema_name: str, payload: Payload, fmt: str) -> bytes:
-    body = _ordered(schema_name, dict(payload))
+def _render_uncached(schema_name: str, payload: Mapping[str, Any], fmt: str) -> bytes:
+    body = _ordered(schema_name, payload)
     problem = spec.first_error(schema_name, body)
     if problem:
         raise BodyViolation(schema_name, *problem)
@@ -87,6 +101,17 @@ def _render(schema_name: str, payload: Payload, fmt: str) -> bytes:
     return text.encode("utf-8")
 
 
+@functools.lru_cache(maxsize=4096)
+def _render(schema_name: str, payload: Payload, fmt: str) -> bytes:
+    return _render_uncached(schema_name, dict(payload), fmt)
+
+
 def render(schema_name: str, payload: Mapping[str, Any], fmt: str) -> bytes:
-    """The wire bytes of payload in fmt ('json' or 'xml'); raises BodyViolation if invalid."""
+    """The wire bytes of payload in fmt ('json' or 'xml'); raises BodyViolation if invalid.
+
+    Flat bodies (every value a scalar) are cached; bodies with lists or objects, which
+    change with every request that carries them, are rendered each time.
+    """
+    if any(isinstance(value, Mapping | list) for value in payload.values()):
+        return _render_uncached(schema_name, payload, fmt)
     return _render(schema_name, tuple(payload.items()), fmt)

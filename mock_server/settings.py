@@ -13,6 +13,7 @@ from .errors import BodyViolation
 from .state import Store
 
 ERROR_STATUSES = ("200", "4xx")
+MAX_DELAY = 31_536_000  # one year, as magic-numbers-file.schema.json allows
 
 
 def languages() -> tuple[str, ...]:
@@ -25,7 +26,8 @@ class Settings:
     """Everything that makes one mock differ from another.
 
     lang, date_format and error_status default to the assumption ledger's decisions;
-    api_keys, when given, replace the fixture directory's api-keys.json.
+    api_keys, when given, replace the fixture directory's api-keys.json; delivery_delay,
+    when given, replaces the default outcome's delay of magic-numbers.json.
     """
 
     host: str = "127.0.0.1"
@@ -36,6 +38,7 @@ class Settings:
     date_format: str = field(default_factory=lambda: spec.assumed("date-format"))
     error_status: str = field(default_factory=lambda: spec.assumed("error-http-status"))
     access_log: bool = True
+    delivery_delay: float | None = None
 
     def __post_init__(self) -> None:
         for name, value, allowed in (
@@ -45,6 +48,11 @@ class Settings:
         ):
             if value not in allowed:
                 raise ValueError(f"Invalid {name}: {value!r}; expected one of {list(allowed)}")
+        if self.delivery_delay is not None and not 0 <= self.delivery_delay <= MAX_DELAY:
+            raise ValueError(
+                f"Invalid delivery_delay: {self.delivery_delay!r}; "
+                f"expected 0 to {MAX_DELAY} seconds"
+            )
 
 
 SETTINGS = web.AppKey("settings", Settings)

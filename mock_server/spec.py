@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ OK = "message-status.ok"
 ERROR = "message-status.error"
 QUERY = "message-status.query"
 HTTP_ERROR = "http-error"
+STATUS = "message-status"
 
 
 def _read_json(path: Path) -> Any:
@@ -97,6 +98,12 @@ def plain_text_fields(name: str) -> frozenset[str]:
     return frozenset(k for k, p in props.items() if p.get("x-xml", {}).get("cdata") is False)
 
 
+def named_children_fields(name: str) -> frozenset[str]:
+    """Object fields rendered in XML with named children (the 'x-xml' annotation)."""
+    props = schema(name)["properties"]
+    return frozenset(k for k, p in props.items() if p.get("x-xml", {}).get("named") is True)
+
+
 def statuses() -> tuple[str, ...]:
     """Every value 'statut' can take, in the schema's order."""
     return tuple(schema(OK)["definitions"]["statut"]["enum"])
@@ -113,11 +120,28 @@ class ControlCode:
     http_status: int
     sources: tuple[str, ...]
 
+    @property
+    def shape(self) -> str:
+        """'message' when the body carries the text, 'errors' when it lists field errors."""
+        return str(self.trigger.get("shape", "message"))
+
+
+def catalogue_file(operation: str) -> str:
+    """The catalogue of an operation: control-codes.json for message-status, else
+    control-codes.<operation>.json."""
+    return "control-codes" if operation == STATUS else f"control-codes.{operation}"
+
 
 @functools.cache
-def control_codes() -> dict[int, ControlCode]:
-    """The catalogue schemas/control-codes.json, keyed by code, in file order."""
-    data = _validated_data("control-codes", "control-codes")
+def _catalogue(operation: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = _validated_data(catalogue_file(operation), "control-codes")
+    return loaded
+
+
+@functools.cache
+def control_codes(operation: str = STATUS) -> dict[int, ControlCode]:
+    """The catalogue of one operation's control codes, keyed by code, in file order."""
+    data = _catalogue(operation)
     return {
         row["code"]: ControlCode(
             code=row["code"],
@@ -167,14 +191,49 @@ def assumed(assumption_id: str) -> Any:
     return assumptions()[assumption_id].value
 
 
-def precedence() -> tuple[ControlCode, ...]:
+def precedence_id(operation: str) -> str:
+    """The ledger entry that orders an operation's codes."""
+    return "control-code-precedence" if operation == STATUS else f"{operation}-code-precedence"
+
+
+def precedence(operation: str = STATUS) -> tuple[ControlCode, ...]:
     """Error codes in the order they are checked, then the success code."""
-    codes = control_codes()
-    ordered = [codes[code] for code in assumed("control-code-precedence")]
+    codes = control_codes(operation)
+    entry = precedence_id(operation)
+    ordered = [codes[code] for code in assumed(entry)]
     missing = {c.code for c in codes.values() if not c.success} - {c.code for c in ordered}
     if missing:
-        raise SpecError(f"control-code-precedence leaves out codes {sorted(missing)}")
+        raise SpecError(f"{entry} leaves out codes {sorted(missing)}")
     return (*ordered, *(c for c in codes.values() if c.success))
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One per-field message of a validation (code 9) answer."""
+
+    id: str
+    element_id: str
+    message: Mapping[str, str]
+
+
+@functools.cache
+def field_errors(operation: str) -> dict[str, FieldError]:
+    """The 'validation' section of an operation's catalogue, keyed by id."""
+    return {
+        row["id"]: FieldError(row["id"], row["elementId"], row["message"])
+        for row in _catalogue(operation).get("validation", [])
+    }
+
+
+@functools.cache
+def _rules() -> dict[str, Any]:
+    loaded: dict[str, Any] = _validated_data("rules", "rules")["rules"]
+    return loaded
+
+
+def rule(name: str) -> Any:
+    """The value of one documented rule of schemas/rules.json (a limit, a format)."""
+    return _rules()[name]["value"]
 
 
 @dataclass(frozen=True)
@@ -184,6 +243,8 @@ class Fixtures:
     directory: Path
     messages: tuple[dict[str, Any], ...]
     api_keys: tuple[str, ...]
+    magic_numbers: Mapping[str, Any] = field(default_factory=dict)
+    account: Mapping[str, Any] = field(default_factory=dict)
 
 
 def _load_fixture_file(directory: Path, file: str, file_schema: str) -> Any:
@@ -209,11 +270,29 @@ def check_message(record: Mapping[str, Any], *, file: str = "<message>", index: 
         raise FixtureError(file, label, f"$.messages[{index}]{problem[0][1:]}", problem[1])
 
 
+OPTIONAL_FIXTURES = ("magic-numbers", "account")
+
+
 def load_fixtures(directory: Path = FIXTURE_DIR) -> Fixtures:
-    """Read and validate messages.json and api-keys.json from a fixture directory."""
+    """Read and validate the fixture files of a directory.
+
+    messages.json and api-keys.json are required; magic-numbers.json and account.json are
+    taken from the bundled fixtures when the directory has none.
+    """
     directory = Path(directory)
     messages = _load_fixture_file(directory, "messages.json", "messages-file")["messages"]
     for index, record in enumerate(messages):
         check_message(record, file=str(directory / "messages.json"), index=index)
     keys = _load_fixture_file(directory, "api-keys.json", "api-keys-file")["api_keys"]
-    return Fixtures(directory=directory, messages=tuple(messages), api_keys=tuple(keys))
+    optional = {}
+    for name in OPTIONAL_FIXTURES:
+        # A directory made for message-status alone keeps working: these come bundled.
+        home = directory if (directory / f"{name}.json").exists() else FIXTURE_DIR
+        optional[name] = _load_fixture_file(home, f"{name}.json", f"{name}-file")
+    return Fixtures(
+        directory=directory,
+        messages=tuple(messages),
+        api_keys=tuple(keys),
+        magic_numbers=optional["magic-numbers"],
+        account=optional["account"],
+    )

@@ -2,7 +2,8 @@
 
 A Store is built from a Fixtures value and can be reset to it; records added at run time are
 validated against the success schema before they are stored, so the mock never holds a
-message it could not serve.
+message it could not serve. Messages sent through POST /v1/send live in its outbox, and
+their records are computed from the clock when asked for.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from . import phones, spec
+from .account import Account
+from .clock import Clock
+from .lifecycle import MagicNumbers, Outbox, SentMessage, status_at
 
 
 def _key(message_id: str, number: str) -> tuple[str, str]:
@@ -20,16 +24,47 @@ def _key(message_id: str, number: str) -> tuple[str, str]:
 class Store:
     """Messages keyed by (messageId, canonical phone number), and the accepted API keys."""
 
-    def __init__(self, fixtures: spec.Fixtures, api_keys: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        fixtures: spec.Fixtures,
+        api_keys: Iterable[str] = (),
+        *,
+        clock: Clock | None = None,
+        delivery_delay: float | None = None,
+    ) -> None:
         self._fixtures = fixtures
         self._api_keys = frozenset(api_keys) or frozenset(fixtures.api_keys)
         self._messages: dict[tuple[str, str], dict[str, Any]] = {}
+        self.clock = clock or Clock()
+        self.magic = MagicNumbers(fixtures.magic_numbers, delivery_delay)
+        self.account = Account(fixtures.account)
+        self.outbox = Outbox(self.account.first_message_id)
         self.reset()
 
     def reset(self) -> None:
-        """Forget every change: back to the fixtures."""
+        """Forget every change: back to the fixtures, no sent message, real time."""
         self._messages = {
             _key(m["messageId"], m["number"]): dict(m) for m in self._fixtures.messages
+        }
+        self.outbox.reset()
+        self.clock.reset()
+
+    def status(self, message: SentMessage) -> tuple[str, float]:
+        """(status, epoch date) of a sent message now."""
+        return status_at(message, self.clock.now(), self.magic.pending)
+
+    def record(self, message: SentMessage) -> dict[str, Any]:
+        """A sent message as a message-status record (the fields of messages.json)."""
+        statut, date = self.status(message)
+        return {
+            "number": message.number,
+            "messageId": str(message.message_id),
+            "stopSms": message.outcome.stop_sms,
+            "date": str(int(date)),
+            "statut": statut,
+            "cost": message.cost,
+            "countryCode": message.country_code,
+            "currency": message.currency,
         }
 
     def accepts(self, api_key: str) -> bool:
@@ -41,7 +76,17 @@ class Store:
 
     def find(self, message_id: str, phone_number: str) -> dict[str, Any] | None:
         """The record for a message, whatever documented form the number is given in."""
-        return self._messages.get(_key(message_id, phone_number))
+        record = self._messages.get(_key(message_id, phone_number))
+        if record is not None:
+            return record
+        sent = self.outbox.find(message_id, phone_number)
+        return None if sent is None else self.record(sent)
+
+    def recipients(self, message_id: str) -> list[dict[str, Any]]:
+        """The records of every recipient of one messageId: fixtures, then sent messages."""
+        wanted = message_id.strip()
+        fixed = [dict(m) for (mid, _), m in self._messages.items() if mid == wanted]
+        return fixed + [self.record(m) for m in self.outbox.recipients(wanted)]
 
     def put(self, record: Mapping[str, Any]) -> dict[str, Any]:
         """Add or replace a message; raises FixtureError if the record is not servable."""

@@ -231,3 +231,60 @@ def control_code_table() -> str:
 def test_readme_control_code_table_matches_catalogue() -> None:
     """The README's control-code table is the catalogue's (regenerate with this function)."""
     assert control_code_table() in README.read_text(encoding="utf-8")
+
+
+OPERATIONS = ["send", "bulk-status", "multi-status", "message-cancel", "me"]
+LIVE_SAMPLES = {
+    "send_sms.json": "send.ok",
+    "send_sms_error.json": "send.invalid",
+    "bulk_status.json": "bulk-status.ok",
+    "multi_status.json": "multi-status.ok",
+    "cancel_sms.json": "message-cancel.ok",
+    "credits.json": "me.ok",
+    "status.json": spec.OK,
+}
+
+
+class TestEndpointContracts:
+    @pytest.mark.parametrize("operation", OPERATIONS)
+    def test_error_schema_enum_equals_catalogue_error_codes(self, operation: str) -> None:
+        """Each endpoint's error schema lists exactly its catalogue's 'message' error codes."""
+        codes = spec.control_codes(operation).values()
+        errors = sorted(c.code for c in codes if not c.success and c.shape == "message")
+        assert sorted(spec.schema(f"{operation}.error")["properties"]["code"]["enum"]) == errors
+
+    @pytest.mark.parametrize("operation", [*OPERATIONS, "multi-status-entry"])
+    def test_precedence_names_every_error_code_once(self, operation: str) -> None:
+        """Each operation's precedence entry orders all its error codes, success last."""
+        order = spec.assumed(spec.precedence_id(operation))
+        errors = [c.code for c in spec.control_codes(operation).values() if not c.success]
+        assert sorted(order) == sorted(errors) and len(order) == len(set(order))
+        assert spec.precedence(operation)[-1].success
+
+    @pytest.mark.parametrize(("sample", "name"), sorted(LIVE_SAMPLES.items()))
+    def test_live_sample_conforms(self, sample: str, name: str) -> None:
+        """Every body captured from the live API is accepted by its schema."""
+        body = json.loads((spec.FIXTURE_DIR / "live-samples" / sample).read_text())
+        assert spec.first_error(name, body) is None
+
+    def test_validation_texts_exist_in_every_language(self) -> None:
+        """Every code-9 field message has a French and an English text."""
+        for entry in spec.field_errors("send").values():
+            assert set(entry.message) == {"fr", "en"}
+
+    def test_status_enums_agree(self) -> None:
+        """Magic numbers, bulk- and multi-status use message-status's status values."""
+        statuses = list(spec.statuses())
+        assert spec.schema("magic-numbers-file")["definitions"]["status"]["enum"] == statuses
+        assert spec.schema("bulk-status.ok")["definitions"]["status"]["enum"] == statuses
+        assert spec.schema("multi-status.ok")["definitions"]["status"]["enum"] == statuses
+
+    def test_cancelled_status_is_a_status(self) -> None:
+        """The ledger's status of a cancelled message is a documented status."""
+        assert spec.assumed("cancelled-status") in spec.statuses()
+
+    def test_magic_numbers_cover_every_status(self) -> None:
+        """Some magic number ends in each status value, and one has stopSms."""
+        magic = spec.load_fixtures().magic_numbers
+        assert {row["final_status"] for row in magic["numbers"]} == set(spec.statuses())
+        assert any(row["stopSms"] for row in magic["numbers"])
