@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import secrets
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,7 +14,7 @@ from . import spec
 from .dates import DATE_FORMATS
 from .errors import SpecError
 from .runner import serve_forever
-from .settings import ERROR_STATUSES, Settings, languages
+from .settings import ERROR_STATUSES, Settings, is_loopback, languages
 
 DESCRIPTION = """\
 A local fake of SMS Partner's GET /v1/message-status (api.smspartner.fr/v1): every
@@ -78,6 +79,29 @@ def build_parser() -> argparse.ArgumentParser:
         default=spec.assumed("error-http-status"),
         help="HTTP status of error bodies: '200' for all, or '4xx' per code (default: %(default)s)",
     )
+    serve.add_argument(
+        "--delivery-delay",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="seconds before a sent message to an ordinary number gets its final status "
+        "(default: the 'default' delay of magic-numbers.json)",
+    )
+    serve.add_argument("--no-admin", action="store_true", help="remove the admin API (/_mock/...)")
+    serve.add_argument(
+        "--admin-token",
+        default=None,
+        metavar="TOKEN",
+        help="require 'Authorization: Bearer TOKEN' on the admin API; when --host is not a "
+        "loopback address and no token is given, one is generated and printed",
+    )
+    serve.add_argument(
+        "--journal-size",
+        type=int,
+        default=500,
+        metavar="N",
+        help="how many requests GET /_mock/requests keeps (default: %(default)s)",
+    )
     serve.add_argument("--quiet", action="store_true", help="do not log requests")
     return parser
 
@@ -85,16 +109,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
-    settings = Settings(
-        host=args.host,
-        port=args.port,
-        fixtures=args.fixtures,
-        api_keys=tuple(args.api_keys),
-        lang=args.lang,
-        date_format=args.date_format,
-        error_status=args.error_status,
-        access_log=not args.quiet,
-    )
+    token = args.admin_token
+    if token is None and not args.no_admin and not is_loopback(args.host):
+        token = secrets.token_urlsafe(24)
+        print(f"Admin API token (send 'Authorization: Bearer TOKEN'): {token}", flush=True)
+    try:
+        settings = _settings(args, token)
+    except ValueError as exc:
+        print(f"smspartner-mock: {exc}", file=sys.stderr)
+        return 2
     try:
         asyncio.run(serve_forever(settings, announce=lambda line: print(line, flush=True)))
     except SpecError as exc:
@@ -104,3 +127,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"smspartner-mock: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def _settings(args: argparse.Namespace, token: str | None) -> Settings:
+    return Settings(
+        host=args.host,
+        port=args.port,
+        fixtures=args.fixtures,
+        api_keys=tuple(args.api_keys),
+        lang=args.lang,
+        date_format=args.date_format,
+        error_status=args.error_status,
+        access_log=not args.quiet,
+        delivery_delay=args.delivery_delay,
+        admin=not args.no_admin,
+        admin_token=token,
+        journal_size=args.journal_size,
+    )

@@ -9,6 +9,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+# Dates are rendered with datetime, which stops at year 9999; a century is plenty.
+MAX_OFFSET = 100 * 365 * 86400
+
 
 class Clock:
     """Real time (or any time source) plus an offset in seconds that only moves forward."""
@@ -25,6 +28,8 @@ class Clock:
         """Move the clock forward; returns the new offset. Raises ValueError if seconds < 0."""
         if not seconds >= 0:  # also refuses NaN
             raise ValueError(f"The clock only moves forward; received {seconds!r} seconds")
+        if self.offset + seconds > MAX_OFFSET:
+            raise ValueError(f"The clock offset cannot pass {MAX_OFFSET} seconds (a century)")
         self.offset += seconds
         return self.offset
 

@@ -6,6 +6,7 @@ its value replaced by REDACTED, and so does every occurrence of a known secret i
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -42,3 +43,17 @@ def redact_text(text: str, secrets: Iterable[str]) -> str:
     for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
         text = text.replace(secret, REDACTED)
     return text
+
+
+_IN_JSON_TEXT = re.compile(r'(?i)("[^"]*api_?key[^"]*"\s*:\s*)("(?:[^"\\]|\\.)*"?|[^,}\s]*)')
+
+
+def redact_body(raw: bytes, limit: int = 2000) -> Any:
+    """A request body fit for a journal: parsed JSON with API keys replaced, or else its
+    text (at most limit characters) with anything that looks like a key's value replaced."""
+    text = raw.decode("utf-8", "replace")
+    try:
+        return redact_mapping(json.loads(text))
+    except (ValueError, RecursionError):
+        cut = text[:limit] + ("…" if len(text) > limit else "")
+        return redact_query(_IN_JSON_TEXT.sub(lambda m: m.group(1) + f'"{REDACTED}"', cut))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +28,9 @@ class Settings:
 
     lang, date_format and error_status default to the assumption ledger's decisions;
     api_keys, when given, replace the fixture directory's api-keys.json; delivery_delay,
-    when given, replaces the default outcome's delay of magic-numbers.json.
+    when given, replaces the default outcome's delay of magic-numbers.json. admin turns the
+    /_mock/ API on; admin_token, when set, is required by it (and it refuses everything
+    without one when host is not a loopback address). journal_size bounds the journal.
     """
 
     host: str = "127.0.0.1"
@@ -39,6 +42,9 @@ class Settings:
     error_status: str = field(default_factory=lambda: spec.assumed("error-http-status"))
     access_log: bool = True
     delivery_delay: float | None = None
+    admin: bool = True
+    admin_token: str | None = None
+    journal_size: int = 500
 
     def __post_init__(self) -> None:
         for name, value, allowed in (
@@ -48,6 +54,8 @@ class Settings:
         ):
             if value not in allowed:
                 raise ValueError(f"Invalid {name}: {value!r}; expected one of {list(allowed)}")
+        if self.journal_size < 1:
+            raise ValueError(f"Invalid journal_size: {self.journal_size!r}; expected 1 or more")
         if self.delivery_delay is not None and not 0 <= self.delivery_delay <= MAX_DELAY:
             raise ValueError(
                 f"Invalid delivery_delay: {self.delivery_delay!r}; "
@@ -58,3 +66,13 @@ class Settings:
 SETTINGS = web.AppKey("settings", Settings)
 VIOLATIONS = web.AppKey("violations", list[BodyViolation])
 STORE = web.AppKey("store", Store)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether host only accepts connections from this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

@@ -231,6 +231,13 @@ def _rules() -> dict[str, Any]:
     return loaded
 
 
+@functools.cache
+def faults() -> dict[str, Any]:
+    """schemas/faults.json: fault defaults, HTTP error pages, the malformed-JSON prefix."""
+    loaded: dict[str, Any] = _validated_data("faults", "faults")
+    return loaded
+
+
 def rule(name: str) -> Any:
     """The value of one documented rule of schemas/rules.json (a limit, a format)."""
     return _rules()[name]["value"]

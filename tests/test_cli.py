@@ -8,13 +8,14 @@ import os
 import signal
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from mock_server import cli, runner
+from mock_server import cli, runner, spec
 from mock_server.settings import Settings
 
 QUERY = "message-status?apiKey=YOUR_API_KEY&messageId=1111&phoneNumber=0600000000"
@@ -129,3 +130,65 @@ def test_real_process_serves_logs_redacted_and_exits_0_on_sigterm() -> None:
     assert process.returncode == 0
     assert "SeCrEt" not in err and "apiKey=***" in err
     assert err.count('"GET /v1/message-status') == 2
+
+
+def test_public_host_gets_a_generated_admin_token(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """On a non-loopback host without --admin-token, a token is generated and printed."""
+    seen: list[Settings] = []
+
+    async def fake_serve(settings: Settings, announce: Any) -> None:
+        seen.append(settings)
+
+    monkeypatch.setattr(cli, "serve_forever", fake_serve)
+    assert cli.main(["serve", "--host", "192.0.2.1", "--delivery-delay", "2"]) == 0
+    token = seen[0].admin_token
+    assert token and f"Admin API token (send 'Authorization: Bearer TOKEN'): {token}" in (
+        capsys.readouterr().out
+    )
+    assert seen[0].delivery_delay == 2
+    assert cli.main(["serve", "--host", "192.0.2.1", "--no-admin"]) == 0
+    assert (seen[1].admin, seen[1].admin_token) == (False, None)
+
+
+def test_invalid_option_values_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    """A journal size below 1 is reported, not raised."""
+    assert cli.main(["serve", "--journal-size", "0"]) == 2
+    assert "Invalid journal_size: 0; expected 1 or more" in capsys.readouterr().err
+
+
+def test_real_process_shows_each_fault_to_a_real_client() -> None:
+    """Against `smspartner-mock serve`, faults set through the admin API reach urllib."""
+    from mock_server.admin_client import AdminClient
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mock_server", "serve", "--port", "0", "--quiet"],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(cli.__file__).parent.parent,
+    )
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().split()[4]
+        client = AdminClient(url.rsplit("/", 1)[0])
+        sent = client.send("0600000002", "Hello")
+        client.advance(3600)
+        magic = spec.load_fixtures().magic_numbers
+        (row,) = [r for r in magic["numbers"] if r["number"] == "0600000002"]
+        assert client.status(sent["message_id"], "0600000002")["statut"] == row["final_status"]
+        client.add_fault("http-error", status=503, times=1)
+        with pytest.raises(urllib.error.HTTPError) as info:
+            urllib.request.urlopen(url.replace("message-status", QUERY))
+        assert info.value.code == 503
+        info.value.close()
+        client.add_fault("reset", times=1)
+        with pytest.raises(ConnectionResetError):
+            urllib.request.urlopen(url.replace("message-status", QUERY))
+        client.add_fault("no-answer", seconds=5, times=1)
+        with pytest.raises((TimeoutError, urllib.error.URLError)):
+            urllib.request.urlopen(url.replace("message-status", QUERY), timeout=0.3)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=10)
+    assert process.returncode == 0

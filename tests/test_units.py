@@ -82,3 +82,15 @@ def test_mapping_and_text_redaction() -> None:
         "n": 2,
     }
     assert redaction.redact_text("key sk and sk2", ["sk", "sk2", ""]) == "key *** and ***"
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [("127.0.0.1", True), ("::1", True), ("[::1]", True), ("localhost", True),
+     ("0.0.0.0", False), ("192.0.2.1", False), ("example.org", False)],
+)  # fmt: skip
+def test_loopback_hosts(host: str, loopback: bool) -> None:
+    """Only loopback addresses and 'localhost' count as loopback."""
+    from mock_server.settings import is_loopback
+
+    assert is_loopback(host) is loopback

@@ -1,0 +1,186 @@
+"""The admin API under /_mock/: reset, messages, clock, journal and faults, JSON in and out.
+
+It never lives under /v1/, so it cannot collide with the API it fakes. When the server
+listens on an address other than loopback, it refuses every request that does not carry
+the admin token (`Authorization: Bearer TOKEN`); with a token set, it always requires it.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from . import rendering, spec
+from .errors import FixtureError
+from .faults import FAULTS, FaultRule
+from .journal import ADMIN_PREFIX, JOURNAL
+from .lifecycle import SentMessage
+from .redaction import redact_mapping
+from .settings import SETTINGS, STORE, is_loopback
+from .state import Store
+
+
+class AdminError(Exception):
+    """A refused admin request: its HTTP status and what to fix."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def answer(schema_name: str, payload: Mapping[str, Any], status: int = 200) -> web.Response:
+    body = rendering.render(schema_name, payload, "json")
+    return web.Response(body=body, status=status, content_type="application/json", charset="utf-8")
+
+
+@web.middleware
+async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Token check, and AdminError as a JSON error body."""
+    if not request.path.startswith(ADMIN_PREFIX):
+        return await handler(request)
+    settings = request.app[SETTINGS]
+    token = settings.admin_token
+    if token is not None or not is_loopback(settings.host):
+        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if token is None or not hmac.compare_digest(given.encode(), token.encode()):
+            return answer(
+                "admin-error",
+                {"error": "The admin API needs its token: send 'Authorization: Bearer TOKEN' "
+                 "(the token is printed at start, or set with --admin-token)"},
+                401,
+            )  # fmt: skip
+    try:
+        return await handler(request)
+    except AdminError as exc:
+        return answer("admin-error", {"error": str(exc)}, exc.status)
+
+
+async def _json_object(request: web.Request) -> dict[str, Any]:
+    try:
+        data = json.loads((await request.read()).decode("utf-8"))
+    except (ValueError, RecursionError) as exc:
+        raise AdminError(400, f"The body is not valid JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise AdminError(400, f"The body must be a JSON object; received {type(data).__name__}")
+    return data
+
+
+def _sent_view(store: Store, message: SentMessage) -> dict[str, Any]:
+    return {
+        "source": "sent",
+        **store.record(message),
+        "sent_at": message.sent_at,
+        "scheduled_at": message.scheduled_at,
+        "final_status": message.outcome.final_status,
+        "delay_seconds": message.outcome.delay,
+        "cancelled_at": message.cancelled_at,
+        "sandbox": message.sandbox,
+        "parts": message.parts,
+    }
+
+
+async def reset(request: web.Request) -> web.Response:
+    """POST /_mock/reset: fixtures only, no sent message, real time, empty journal, no fault."""
+    request.app[STORE].reset()
+    request.app[JOURNAL].clear()
+    request.app[FAULTS].clear()
+    return answer("admin-reset", {"reset": True})
+
+
+async def list_messages(request: web.Request) -> web.Response:
+    """GET /_mock/messages: fixture records, then every recipient of every send."""
+    store = request.app[STORE]
+    fixed = [{"source": "fixture", **m} for m in store.messages()]
+    sent = [_sent_view(store, m) for m in store.outbox.messages()]
+    return answer("admin-messages", {"messages": fixed + sent})
+
+
+async def add_message(request: web.Request) -> web.Response:
+    """POST /_mock/messages: add (or replace) a record, in the form of messages.json."""
+    record = await _json_object(request)
+    try:
+        stored = request.app[STORE].put(record)
+    except FixtureError as exc:
+        problem = f"{exc.path}: {exc.reason}"
+        raise AdminError(400, f"The record is not a servable message: {problem}") from exc
+    return answer("admin-messages", {"messages": [{"source": "fixture", **stored}]}, 201)
+
+
+def _clock_view(request: web.Request) -> dict[str, Any]:
+    clock = request.app[STORE].clock
+    now = clock.now()
+    date = datetime.fromtimestamp(now, timezone.utc).isoformat()
+    return {"offset": clock.offset, "now": now, "date": date}
+
+
+async def get_clock(request: web.Request) -> web.Response:
+    """GET /_mock/clock: the offset and the mock's current time."""
+    return answer("admin-clock", _clock_view(request))
+
+
+async def advance_clock(request: web.Request) -> web.Response:
+    """POST /_mock/clock {"advance": SECONDS}: move the mock's time forward."""
+    data = await _json_object(request)
+    seconds = data.get("advance")
+    if (
+        set(data) != {"advance"}
+        or isinstance(seconds, bool)
+        or not isinstance(seconds, int | float)
+    ):
+        raise AdminError(400, f'Expected {{"advance": SECONDS}}; received {json.dumps(data)[:200]}')
+    try:
+        request.app[STORE].clock.advance(seconds)
+    except ValueError as exc:
+        raise AdminError(400, str(exc)) from exc
+    return answer("admin-clock", _clock_view(request))
+
+
+async def journal(request: web.Request) -> web.Response:
+    """GET /_mock/requests: the journal, oldest first, API keys redacted."""
+    kept = request.app[JOURNAL]
+    return answer(
+        "admin-journal", {"requests": kept.entries(), "size": kept.size, "dropped": kept.dropped}
+    )
+
+
+def _faults_view(rules: list[FaultRule]) -> dict[str, Any]:
+    return {"faults": [redact_mapping(rule.view()) for rule in rules]}
+
+
+async def list_faults(request: web.Request) -> web.Response:
+    """GET /_mock/faults: the rules in force."""
+    return answer("admin-faults", _faults_view(request.app[FAULTS].rules()))
+
+
+async def add_fault(request: web.Request) -> web.Response:
+    """POST /_mock/faults: add a rule (fault-rule.schema.json)."""
+    data = await _json_object(request)
+    problem = spec.first_error("fault-rule", data)
+    if problem:
+        raise AdminError(400, f"Invalid fault rule at {problem[0]}: {problem[1]}")
+    rule = request.app[FAULTS].add(data)
+    return answer("admin-faults", _faults_view([rule]), 201)
+
+
+async def clear_faults(request: web.Request) -> web.Response:
+    """DELETE /_mock/faults: remove every rule."""
+    request.app[FAULTS].clear()
+    return answer("admin-faults", _faults_view([]))
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_post("/_mock/reset", reset)
+    app.router.add_get("/_mock/messages", list_messages)
+    app.router.add_post("/_mock/messages", add_message)
+    app.router.add_get("/_mock/clock", get_clock)
+    app.router.add_post("/_mock/clock", advance_clock)
+    app.router.add_get("/_mock/requests", journal)
+    app.router.add_get("/_mock/faults", list_faults)
+    app.router.add_post("/_mock/faults", add_fault)
+    app.router.add_delete("/_mock/faults", clear_faults)

@@ -1,0 +1,179 @@
+"""The admin API under /_mock/, through AdminClient, against a mock in a thread."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from contract_tests.transport import Transport
+from mock_server import ServerThread, Settings, admin, spec
+from mock_server.admin_client import AdminClient, AdminClientError
+
+KEY = "YOUR_API_KEY"
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[ServerThread]:
+    with ServerThread(Settings(access_log=False, journal_size=5)) as running:
+        yield running
+        assert not running.violations()
+
+
+@pytest.fixture
+def client(server: ServerThread) -> AdminClient:
+    client = AdminClient(server.base_url)
+    client.reset()
+    return client
+
+
+def test_client_accepts_the_root_or_the_v1_url(server: ServerThread) -> None:
+    """AdminClient takes the server root or the /v1 base URL."""
+    assert AdminClient(server.base_url).root == AdminClient(server.base_url[:-3] + "/").root
+
+
+def test_send_advance_and_status(client: AdminClient) -> None:
+    """A magic 'Not delivered' number waits, then fails once the clock moves an hour."""
+    magic = spec.load_fixtures().magic_numbers
+    (row,) = [r for r in magic["numbers"] if r["number"] == "0600000002"]
+    sent = client.send(["0600000002"], "Hello")
+    assert client.status(sent["message_id"], "0600000002")["statut"] == magic["pending_status"]
+    assert client.advance(3600)["offset"] == 3600
+    assert client.status(sent["message_id"], "0600000002")["statut"] == row["final_status"]
+    assert client.clock()["offset"] == 3600
+
+
+def test_reset_forgets_sends_clock_journal_and_faults(client: AdminClient) -> None:
+    """After reset: no sent message, offset 0, empty journal and no fault."""
+    client.send("0600000000", "Hello")
+    client.advance(10)
+    client.add_fault("latency", seconds=0.01)
+    client.reset()
+    assert all(m["source"] == "fixture" for m in client.messages())
+    assert (client.clock()["offset"], client.journal(), client.faults()) == (0, [], [])
+
+
+def test_messages_lists_fixtures_and_each_recipient(client: AdminClient) -> None:
+    """GET /_mock/messages shows fixture records, then each recipient with its lifecycle."""
+    sent = client.send("0600000001,0600000003", "Hello", sandbox=1)
+    listed = client.messages()
+    assert [m["messageId"] for m in listed if m["source"] == "fixture"][:1] == ["1111"]
+    mine = [m for m in listed if m["source"] == "sent"]
+    assert [(m["number"], m["sandbox"]) for m in mine] == [
+        ("0600000001", True),
+        ("0600000003", True),
+    ]
+    assert {m["messageId"] for m in mine} == {str(sent["message_id"])}
+
+
+def test_add_message_then_status(client: AdminClient) -> None:
+    """A record added through the admin API is served by message-status."""
+    record = {"number": "0655555555", "messageId": "77", "stopSms": False,
+              "date": "1534615206", "statut": "ko", "cost": 0, "countryCode": "FR",
+              "currency": "EUR"}  # fmt: skip
+    assert client.add_message(record)["source"] == "fixture"
+    assert client.status(77, "+33655555555")["statut"] == "ko"
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda c: c.add_message({"messageId": "1"}), "'number' is a required property"),
+        (lambda c: c.advance(-5), "The clock only moves forward; received -5 seconds"),
+        (lambda c: c.advance(10**12), "cannot pass"),
+        (lambda c: c._admin("POST", "/clock", {"advance": True}), 'Expected {"advance": SECONDS}'),
+        (lambda c: c._admin("POST", "/clock", {"advance": 1, "x": 2}), "Expected {"),
+        (lambda c: c._admin("POST", "/clock", [1]), "must be a JSON object; received list"),
+        (lambda c: c.add_fault("teapot"), "Invalid fault rule at $.kind"),
+        (lambda c: c.add_fault("http-error", status=404), "Invalid fault rule at $.status"),
+    ],
+    ids=["bad record", "negative", "huge", "boolean", "extra field", "list", "kind", "status"],
+)
+def test_bad_admin_requests_are_400_with_the_reason(
+    client: AdminClient, call: Any, message: str
+) -> None:
+    """Every refused admin request is a 400 whose error says what is wrong."""
+    with pytest.raises(AdminClientError) as info:
+        call(client)
+    assert info.value.status == 400
+    assert message in info.value.error
+
+
+def test_malformed_json_to_the_admin_api(server: ServerThread) -> None:
+    """A body that is not JSON is refused with a 400 JSON error."""
+    reply = Transport(server.base_url[:-3]).request("POST", "/_mock/clock", "", b"{nope")
+    assert reply.status == 400
+    assert reply.data()["error"].startswith("The body is not valid JSON")
+
+
+def test_journal_redacts_keys_and_is_bounded(client: AdminClient, server: ServerThread) -> None:
+    """The journal hides API keys in queries and bodies, and keeps the last N requests."""
+    api = Transport(server.base_url)
+    api.get("/message-status", "apiKey=SeCrEt&messageId=1&phoneNumber=1")
+    api.post("/send", {"apiKey": "SeCrEt", "phoneNumbers": "0600000000", "message": "x"})
+    api.post("/send", b'{"apiKey": "SeCrEt", "phoneNumbers": "06')
+    api.post("/send", b'{"apiKey": 12345, "message": "x"')
+    entries = client.journal()
+    assert "SeCrEt" not in repr(entries) and "12345" not in repr(entries)
+    assert entries[0]["query"] == "apiKey=***&messageId=1&phoneNumber=1"
+    assert entries[1]["body"] == {"apiKey": "***", "phoneNumbers": "0600000000", "message": "x"}
+    assert entries[2]["body"] == '{"apiKey": "***", "phoneNumbers": "06'
+    for _ in range(5):
+        api.get("/me", "apiKey=x")
+    kept = client._admin("GET", "/requests")
+    assert (len(kept["requests"]), kept["dropped"], kept["requests"][-1]["status"]) == (5, 4, 200)
+
+
+def test_journal_records_refused_requests(client: AdminClient, server: ServerThread) -> None:
+    """Unknown paths, other methods and oversized bodies are journalled with their status."""
+    api = Transport(server.base_url)
+    api.get("/nope")
+    api.request("PUT", "/send")
+    assert api.post("/send", b"x" * (1024**2 + 1)).status == 413
+    assert [(e["path"], e["status"]) for e in client.journal()] == [
+        ("/v1/nope", 404),
+        ("/v1/send", 405),
+        ("/v1/send", 413),
+    ]
+
+
+def test_token_is_required_when_set(server: ServerThread) -> None:
+    """With a token, the admin API refuses requests without it or with a wrong one."""
+    with ServerThread(Settings(access_log=False, admin_token="t0k3n")) as guarded:
+        with pytest.raises(AdminClientError) as info:
+            AdminClient(guarded.base_url).clock()
+        assert info.value.status == 401
+        with pytest.raises(AdminClientError):
+            AdminClient(guarded.base_url, token="wrong").clock()
+        assert AdminClient(guarded.base_url, token="t0k3n").clock()["offset"] == 0
+
+
+def test_non_loopback_host_without_token_refuses_everything(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On a non-loopback address without a token, no admin request is accepted."""
+    monkeypatch.setattr(admin, "is_loopback", lambda host: False)
+    with ServerThread() as exposed:
+        with pytest.raises(AdminClientError, match="needs its token"):
+            AdminClient(exposed.base_url).reset()
+        with pytest.raises(AdminClientError, match="needs its token"):
+            AdminClient(exposed.base_url, token="guess").reset()
+
+
+def test_no_admin_removes_the_routes() -> None:
+    """With admin off, /_mock/ paths are unknown (404)."""
+    with ServerThread(Settings(access_log=False, admin=False)) as plain:
+        with pytest.raises(AdminClientError) as info:
+            AdminClient(plain.base_url).reset()
+        assert info.value.status == 404
+
+
+def test_client_reports_non_json_errors(server: ServerThread) -> None:
+    """An error page that is not JSON is reported as its text."""
+    client = AdminClient(server.base_url)
+    client.reset()
+    client.add_fault("http-error", status=502, match={"path": "/send"})
+    assert client._call("POST", "/v1/send", {})[0] == 502
+    assert "502 Bad Gateway" in client._call("POST", "/v1/send", {})[1]
+    client.reset()
