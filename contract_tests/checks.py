@@ -45,10 +45,18 @@ def parsed_body(reply: Reply) -> Any:
         ) from exc
 
 
-def schema_for(data: Any) -> str:
-    """The body schema a decoded body must satisfy: success or error, by its 'success'."""
+def schema_for(data: Any, operation: str = spec.STATUS) -> str:
+    """The body schema a decoded body must satisfy: success or error, by its 'success'.
+
+    An error whose code lists field errors (send's code 9) has its own '.invalid' schema.
+    """
     success = data.get("success") if isinstance(data, Mapping) else None
-    return spec.OK if success is True else spec.ERROR
+    if operation == spec.STATUS:
+        return spec.OK if success is True else spec.ERROR
+    if success is True:
+        return f"{operation}.ok"
+    code = spec.control_codes(operation).get(data.get("code") if isinstance(data, Mapping) else 0)
+    return f"{operation}.invalid" if code and code.shape == "errors" else f"{operation}.error"
 
 
 def conforms(reply: Reply, data: Any, schema_name: str) -> None:
@@ -79,22 +87,24 @@ def status_is(reply: Reply, expected: int) -> None:
         )
 
 
-def code_is(reply: Reply, data: Any, code: int, lang: str | None) -> None:
+def code_is(
+    reply: Reply, data: Any, code: int, lang: str | None, operation: str = spec.STATUS
+) -> None:
     """The body carries control code `code` and, for an error, its documented text.
 
     lang pins the language of the text; None accepts the text in any documented language.
     """
-    documented = spec.control_codes()[code]
+    documented = spec.control_codes(operation)[code]
     texts = [documented.message[lang]] if lang else list(documented.message.values())
     body = data if isinstance(data, Mapping) else {}
     received = (body.get("code"), body.get("message"))
     ok = (
         type(received[0]) is int
         and received[0] == code
-        and (documented.success or received[1] in texts)
+        and (documented.success or documented.shape != "message" or received[1] in texts)
     )
     if not ok:
-        precedence = list(spec.assumed("control-code-precedence"))
+        precedence = list(spec.assumed(spec.precedence_id(operation)))
         raise ContractViolation(
             f"Wrong control code (codes are checked in the order {precedence})",
             reply,
@@ -122,6 +132,32 @@ def fields_equal(reply: Reply, data: Any, expected: Mapping[str, Any]) -> None:
         )
 
 
+def headers_equal(reply: Reply, expected: Mapping[str, str]) -> None:
+    wrong = {
+        k: reply.headers.get(k.lower())
+        for k, v in expected.items()
+        if reply.headers.get(k.lower()) != v
+    }
+    if wrong:
+        raise ContractViolation(
+            "Headers differ from the expected values", reply, wrong, {k: expected[k] for k in wrong}
+        )
+
+
+def does_not_parse(reply: Reply) -> None:
+    """The body is malformed in its declared format (what a broken provider sends)."""
+    try:
+        reply.data()
+    except (ValueError, UnicodeDecodeError):
+        return
+    raise ContractViolation(
+        "Body parses although a malformed one was expected",
+        reply,
+        _short(reply.raw),
+        f"a body that is not valid {reply.media_type}",
+    )
+
+
 def raw_is(reply: Reply, expected: str) -> None:
     if reply.raw != expected.encode("utf-8"):
         raise ContractViolation(
@@ -133,12 +169,16 @@ def raw_is(reply: Reply, expected: str) -> None:
 class Expectation:
     """What a scenario says about one reply (see schemas/fixture-file.schema.json)."""
 
-    status: int
+    status: int | None = None
     media_type: str | None = None
     schema: str | None = None
     code: int | None = None
     body: Mapping[str, Any] | None = None
     raw: str | None = None
+    operation: str = spec.STATUS
+    headers: Mapping[str, str] | None = None
+    parses: bool = True
+    failure: str | None = None
 
 
 Check = Callable[[Reply, Expectation, "str | None"], None]
@@ -146,9 +186,14 @@ Check = Callable[[Reply, Expectation, "str | None"], None]
 
 def expectation_met(reply: Reply, expect: Expectation, lang: str | None) -> None:
     """Run every part of a scenario's expectation against the reply."""
+    assert expect.status is not None
     status_is(reply, expect.status)
     if expect.media_type:
         media_type_is(reply, expect.media_type)
+    if expect.headers:
+        headers_equal(reply, expect.headers)
+    if not expect.parses:
+        does_not_parse(reply)
     if expect.raw is not None:
         raw_is(reply, expect.raw)
     if expect.schema is None and expect.code is None and expect.body is None:
@@ -157,7 +202,7 @@ def expectation_met(reply: Reply, expect: Expectation, lang: str | None) -> None
     if expect.schema:
         conforms(reply, data, expect.schema)
     if expect.code is not None:
-        conforms(reply, data, schema_for(data))
-        code_is(reply, data, expect.code, lang)
+        conforms(reply, data, schema_for(data, expect.operation))
+        code_is(reply, data, expect.code, lang, expect.operation)
     if expect.body:
         fields_equal(reply, data, expect.body)

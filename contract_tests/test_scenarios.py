@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import http.client
 import json
-from collections.abc import Callable, Iterator
+import re
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import pytest
@@ -12,7 +14,7 @@ from mock_server import spec
 
 from .checks import Expectation, expectation_met
 from .conftest import Target
-from .transport import encode_query
+from .transport import Reply, Transport, encode_query
 
 SCENARIO_DIR = spec.FIXTURE_DIR / "scenarios"
 
@@ -30,7 +32,7 @@ def load_scenarios() -> Iterator[Any]:
                 marks = []
                 if "skip" in test:
                     marks.append(pytest.mark.skip(reason=test["skip"]))
-                if "settings" in test or test.get("targets") == ["mock"]:
+                if "settings" in test or "steps" in test or test.get("targets") == ["mock"]:
                     marks.append(pytest.mark.mock_only)
                 ident = (
                     f"{name.removesuffix('.json')} > {case['description']} > {test['description']}"
@@ -38,23 +40,93 @@ def load_scenarios() -> Iterator[Any]:
                 yield pytest.param(test, id=ident, marks=marks)
 
 
-def _query(request: dict[str, Any], api_key: str) -> str:
+def _fill(value: Any, saved: Mapping[str, str]) -> Any:
+    """value with each {name} of a saved value replaced, in strings, lists and objects."""
+    if isinstance(value, str):
+        return re.sub(r"\{(\w+)\}", lambda m: saved.get(m.group(1), m.group(0)), value)
+    if isinstance(value, list):
+        return [_fill(item, saved) for item in value]
+    if isinstance(value, dict):
+        return {key: _fill(item, saved) for key, item in value.items()}
+    return value
+
+
+def _query(request: dict[str, Any], saved: Mapping[str, str]) -> str:
     if "raw_query" in request:
-        return str(request["raw_query"]).replace("{api_key}", api_key)
-    params = {k: v.replace("{api_key}", api_key) for k, v in request.get("query", {}).items()}
-    return encode_query(params)
+        return str(_fill(request["raw_query"], saved))
+    return encode_query(_fill(request.get("query", {}), saved))
+
+
+def _body(request: dict[str, Any], saved: Mapping[str, str]) -> bytes | None:
+    if "raw_body" in request:
+        return str(_fill(request["raw_body"], saved)).encode("utf-8")
+    if "body" in request:
+        return json.dumps(_fill(request["body"], saved)).encode("utf-8")
+    return None
+
+
+FAILURES: dict[str, type[BaseException]] = {
+    "connection-reset": ConnectionResetError,
+    "timeout": TimeoutError,
+    "incomplete-body": http.client.IncompleteRead,
+}
+
+
+def _send(server: Target, request: dict[str, Any], saved: Mapping[str, str]) -> Reply:
+    transport = Transport(server.base_url, timeout=request.get("timeout", 10.0))
+    return transport.request(
+        request.get("method", "GET"),
+        request.get("path", "/message-status"),
+        _query(request, saved),
+        _body(request, saved),
+    )
+
+
+def _exchange(
+    server: Target, request: dict[str, Any], expect: dict[str, Any], saved: dict[str, str]
+) -> Reply | None:
+    """Send a request and check the answer, or check that it fails the expected way."""
+    if "failure" in expect:
+        with pytest.raises(FAILURES[expect["failure"]]):
+            _send(server, request, saved)
+        return None
+    reply = _send(server, request, saved)
+    expectation_met(reply, Expectation(**_fill(expect, saved)), server.lang)
+    return reply
+
+
+def _admin(server: Target, method: str, path: str, data: Any, status: int) -> None:
+    root = Transport(server.base_url.removesuffix("/v1"))
+    reply = root.request(method, path, "", json.dumps(data).encode("utf-8"))
+    assert reply.status == status, (path, reply.status, reply.raw)
+
+
+def _run_steps(server: Target, steps: list[dict[str, Any]]) -> None:
+    saved = {"api_key": server.api_key}
+    _admin(server, "POST", "/_mock/reset", {}, 200)
+    try:
+        for step in steps:
+            if "advance" in step:
+                _admin(server, "POST", "/_mock/clock", {"advance": step["advance"]}, 200)
+            elif "fault" in step:
+                _admin(server, "POST", "/_mock/faults", step["fault"], 201)
+            else:
+                reply = _exchange(server, step["request"], step["expect"], saved)
+                data = reply.data() if reply is not None and step.get("save") else {}
+                saved.update(
+                    {name: str(data[field]) for name, field in step.get("save", {}).items()}
+                )
+    finally:
+        _admin(server, "POST", "/_mock/reset", {}, 200)
 
 
 @pytest.mark.parametrize("scenario", list(load_scenarios()))
 def test_scenario(
     scenario: dict[str, Any], target: Target, make_mock: Callable[..., Target]
 ) -> None:
-    """The target answers each scenario's request as the scenario expects."""
+    """The target answers each scenario's request (or steps) as the scenario expects."""
     server = make_mock(**scenario["settings"]) if "settings" in scenario else target
-    request = scenario["request"]
-    reply = server.transport.request(
-        request.get("method", "GET"),
-        request.get("path", "/message-status"),
-        _query(request, server.api_key),
-    )
-    expectation_met(reply, Expectation(**scenario["expect"]), server.lang)
+    if "steps" in scenario:
+        _run_steps(server, scenario["steps"])
+        return
+    _exchange(server, scenario["request"], scenario["expect"], {"api_key": server.api_key})

@@ -82,6 +82,8 @@ class Transport:
         """Send one request; path is relative to the base URL ('/message-status').
 
         A body is sent as application/json, as the docs' samples do for POST endpoints.
+        Transport failures (reset, timeout, incomplete body) propagate as the stdlib raises
+        them: ConnectionError, TimeoutError, http.client.IncompleteRead.
         """
         target = self._prefix + path + (f"?{raw_query}" if raw_query else "")
         headers = {} if body is None else {"Content-Type": "application/json"}

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft7Validator
 
+from contract_tests.checks import schema_for
 from mock_server import spec
 
 SCHEMA_FILES = sorted(spec.SCHEMA_DIR.glob("*.schema.json"))
@@ -171,10 +172,15 @@ class TestFixtures:
 
 
 def _scenario_tests() -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """(file, case, exchange) for each request of each test, steps included."""
     out = []
     for path in SCENARIO_FILES:
         for case in json.loads(path.read_text()):
-            out.extend((path.name, case, test) for test in case["tests"])
+            for test in case["tests"]:
+                exchanges = [s for s in test.get("steps", [test]) if "request" in s]
+                out.extend(
+                    (path.name, case, {"description": test["description"], **s}) for s in exchanges
+                )
     return out
 
 
@@ -201,7 +207,9 @@ class TestScenarios:
             expect = test["expect"]
             if expect.get("media_type") == "application/json" and expect.get("raw"):
                 body = json.loads(expect["raw"])
-                name = expect.get("schema") or (spec.OK if body["success"] else spec.ERROR)
+                name = expect.get("schema") or schema_for(
+                    body, expect.get("operation", spec.STATUS)
+                )
                 assert spec.first_error(name, body) is None, test["description"]
 
     @pytest.mark.parametrize("media_type", ["application/json", "application/xml"])
@@ -210,7 +218,9 @@ class TestScenarios:
         seen = {
             t["expect"]["code"]
             for _, _, t in _scenario_tests()
-            if "code" in t["expect"] and t["expect"].get("media_type") == media_type
+            if "code" in t["expect"]
+            and t["expect"].get("operation", spec.STATUS) == spec.STATUS
+            and t["expect"].get("media_type") == media_type
         }
         errors = {c.code for c in spec.control_codes().values() if not c.success}
         assert errors <= seen
@@ -288,3 +298,25 @@ class TestEndpointContracts:
         magic = spec.load_fixtures().magic_numbers
         assert {row["final_status"] for row in magic["numbers"]} == set(spec.statuses())
         assert any(row["stopSms"] for row in magic["numbers"])
+
+
+def _steps(file: str) -> list[dict[str, Any]]:
+    cases = json.loads((spec.FIXTURE_DIR / "scenarios" / file).read_text())
+    return [step for case in cases for test in case["tests"] for step in test.get("steps", [])]
+
+
+def test_every_fault_kind_has_a_scenario() -> None:
+    """fixtures/scenarios/faults.json injects every kind of fault at least once."""
+    kinds = set(spec.schema("fault-rule")["properties"]["kind"]["enum"])
+    assert {s["fault"]["kind"] for s in _steps("faults.json") if "fault" in s} == kinds
+
+
+def test_every_magic_number_has_a_lifecycle_scenario() -> None:
+    """fixtures/scenarios/lifecycle.json sends to every magic number at least once."""
+    sent = {
+        number
+        for step in _steps("lifecycle.json")
+        if step.get("request", {}).get("path") == "/send"
+        for number in step["request"]["body"]["phoneNumbers"].split(",")
+    }
+    assert {row["number"] for row in spec.load_fixtures().magic_numbers["numbers"]} <= sent
