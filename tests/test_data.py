@@ -320,3 +320,40 @@ def test_every_magic_number_has_a_lifecycle_scenario() -> None:
         for number in step["request"]["body"]["phoneNumbers"].split(",")
     }
     assert {row["number"] for row in spec.load_fixtures().magic_numbers["numbers"]} <= sent
+
+
+def magic_number_table() -> str:
+    """The README's magic-number table, generated from fixtures/magic-numbers.json."""
+
+    def delay(seconds: float) -> str:
+        return f"{seconds / 3600:g} h" if seconds >= 3600 else f"{seconds:g} s"
+
+    magic = spec.load_fixtures().magic_numbers
+    lines = [
+        "| number | final status | after | stopSms | what it is for |",
+        "|---|---|---|---|---|",
+    ]
+    for row in magic["numbers"]:
+        stop = str(row["stopSms"]).lower()
+        lines.append(
+            f"| {row['number']} | {row['final_status']} | {delay(row['delay_seconds'])} "
+            f"| {stop} | {row['description']} |"
+        )
+    default = magic["default"]
+    lines.append(
+        f"| any other | {default['final_status']} | {delay(default['delay_seconds'])} "
+        f"(`--delivery-delay`) | {str(default['stopSms']).lower()} | the default |"
+    )
+    return "\n".join(lines)
+
+
+def test_readme_magic_number_table_matches_the_file() -> None:
+    """The README's magic-number table is the fixture file's (regenerate with this function)."""
+    assert magic_number_table() in README.read_text(encoding="utf-8")
+
+
+def test_readme_polling_example_is_the_tested_one() -> None:
+    """The README's polling example is tests/examples/test_polling.py, word for word."""
+    source = (Path(__file__).parent / "examples/test_polling.py").read_text(encoding="utf-8")
+    example = source.split("# --- README example start ---\n")[1].split("# --- README")[0].rstrip()
+    assert f"```python\n{example}\n```" in README.read_text(encoding="utf-8")
