@@ -128,19 +128,22 @@ def _schedule(params: Mapping[str, str], now: float) -> tuple[float | None, list
         problems.append("date-invalid")
     if not minute_text:
         problems.append("minute-required")
-    elif not minute_text.isdigit() or (
+    elif not query.is_number(minute_text) or (
         int(minute_text) % spec.rule("minute-step") or int(minute_text) > spec.rule("minute-max")
     ):
         problems.append("minute-invalid")
     if not hour_text:
         problems.append("time-required")
-    elif not hour_text.isdigit() or int(hour_text) > spec.rule("hour-max"):
+    elif not query.is_number(hour_text) or int(hour_text) > spec.rule("hour-max"):
         problems.append("time-invalid")
     if problems:
         return None, problems
-    local = day.replace(tzinfo=dates.zone()) + timedelta(
-        hours=int(hour_text), minutes=int(minute_text)
-    )
+    try:
+        local = day.replace(tzinfo=dates.zone()) + timedelta(
+            hours=int(hour_text), minutes=int(minute_text)
+        )
+    except OverflowError:  # 31/12/9999 at 24:00 is past what datetime can hold
+        return None, ["date-invalid"]
     at = local.timestamp()
     return (None, ["date-in-past"]) if at <= now else (at, [])
 
@@ -284,7 +287,7 @@ def _multi_entry(request: web.Request, entry: Any) -> dict[str, Any]:
             "success": False,
             "code": code.code,
             "phoneNumber": phone,
-            "messageId": int(message_id) if message_id.isdigit() else message_id,
+            "messageId": int(message_id) if query.is_number(message_id) else message_id,
             "status": code.message[settings.lang],
         }
     epoch = spec.assumed("bulk-multi-date-format")

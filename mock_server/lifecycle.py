@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from . import phones, spec
+from . import phones, query, spec
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ class Outbox:
     def recipients(self, message_id: str) -> list[SentMessage]:
         """The messages of one send; empty when the id is unknown or not a number."""
         key = message_id.strip()
-        return list(self._sends.get(int(key), [])) if key.isdigit() else []
+        return list(self._sends.get(int(key), [])) if query.is_number(key) else []
 
     def find(self, message_id: str, number: str) -> SentMessage | None:
         wanted = phones.canonical(number)

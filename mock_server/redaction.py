@@ -48,12 +48,15 @@ def redact_text(text: str, secrets: Iterable[str]) -> str:
 _IN_JSON_TEXT = re.compile(r'(?i)("[^"]*api_?key[^"]*"\s*:\s*)("(?:[^"\\]|\\.)*"?|[^,}\s]*)')
 
 
-def redact_body(raw: bytes, limit: int = 2000) -> Any:
-    """A request body fit for a journal: parsed JSON with API keys replaced, or else its
-    text (at most limit characters) with anything that looks like a key's value replaced."""
+def redact_body(raw: bytes, limit: int = 2000, json_limit: int = 16384) -> Any:
+    """A request body fit for a journal: parsed JSON with API keys replaced (up to
+    json_limit bytes), or else its text, cut at limit characters, with anything that looks
+    like a key's value replaced. The bounds keep a long journal small."""
     text = raw.decode("utf-8", "replace")
-    try:
-        return redact_mapping(json.loads(text))
-    except (ValueError, RecursionError):
-        cut = text[:limit] + ("…" if len(text) > limit else "")
-        return redact_query(_IN_JSON_TEXT.sub(lambda m: m.group(1) + f'"{REDACTED}"', cut))
+    if len(raw) <= json_limit:
+        try:
+            return redact_mapping(json.loads(text))
+        except (ValueError, RecursionError):
+            pass
+    cut = text[:limit] + ("…" if len(text) > limit else "")
+    return redact_query(_IN_JSON_TEXT.sub(lambda m: m.group(1) + f'"{REDACTED}"', cut))

@@ -151,6 +151,11 @@ class TestSend:
         [
             ({"scheduledDeliveryDate": "31/02/2099", "time": 9, "minute": 0}, "date-invalid"),
             ({"time": "9", "minute": 0}, "date-invalid"),
+            ({"scheduledDeliveryDate": "31/12/9999", "time": 24, "minute": 0}, "date-invalid"),
+            (
+                {"scheduledDeliveryDate": "21/11/2099", "time": "\u00b2", "minute": 0},
+                "time-invalid",
+            ),
             ({"scheduledDeliveryDate": "21/11/2099", "time": 9, "minute": 7}, "minute-invalid"),
             ({"scheduledDeliveryDate": "21/11/2099", "time": 9, "minute": 60}, "minute-invalid"),
             ({"scheduledDeliveryDate": "21/11/2099", "time": 9, "minute": "x"}, "minute-invalid"),

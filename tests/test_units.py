@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from mock_server import dates, phones, query, redaction
@@ -94,3 +96,13 @@ def test_loopback_hosts(host: str, loopback: bool) -> None:
     from mock_server.settings import is_loopback
 
     assert is_loopback(host) is loopback
+
+
+def test_journal_bodies_are_bounded_and_redacted() -> None:
+    """A large body is kept as cut text; a key in it is redacted even when cut."""
+    big = json.dumps({"apiKey": "SeCrEt", "message": "x" * 20000}).encode()
+    kept = redaction.redact_body(big)
+    assert isinstance(kept, str) and kept.endswith("x…") and len(kept) < 2010
+    assert "SeCrEt" not in kept
+    assert redaction.redact_body(b"apiKey=SeCrEt&x=1") == "apiKey=***&x=1"
+    assert redaction.redact_body(b'{"api_key": 12345, "a": 1') == '{"api_key": "***", "a": 1'
