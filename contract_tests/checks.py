@@ -132,6 +132,45 @@ def fields_equal(reply: Reply, data: Any, expected: Mapping[str, Any]) -> None:
         )
 
 
+def _mismatch(data: Any, pattern: Any, path: str) -> str | None:
+    """Where data departs from a deep, partial pattern, or None."""
+    if isinstance(pattern, Mapping):
+        if not isinstance(data, Mapping):
+            return f"{path}: {data!r} is not an object"
+        for key, sub in pattern.items():
+            if key not in data:
+                return f"{path}.{key}: absent"
+            found = _mismatch(data[key], sub, f"{path}.{key}")
+            if found:
+                return found
+        return None
+    if isinstance(pattern, list):
+        if not isinstance(data, list) or len(data) != len(pattern):
+            return (
+                f"{path}: {json.dumps(data, ensure_ascii=False)[:200]} has not {len(pattern)} items"
+            )
+        for index, (item, sub) in enumerate(zip(data, pattern, strict=True)):
+            found = _mismatch(item, sub, f"{path}[{index}]")
+            if found:
+                return found
+        return None
+    if data != pattern or type(data) is not type(pattern):
+        return f"{path}: {data!r}"
+    return None
+
+
+def body_matches(reply: Reply, data: Any, pattern: Mapping[str, Any]) -> None:
+    """The body matches a deep, partial pattern (lists element by element)."""
+    found = _mismatch(data, pattern, "$")
+    if found:
+        raise ContractViolation(
+            "Body does not match the expected pattern",
+            reply,
+            found,
+            json.dumps(pattern, ensure_ascii=False)[:300],
+        )
+
+
 def headers_equal(reply: Reply, expected: Mapping[str, str]) -> None:
     wrong = {
         k: reply.headers.get(k.lower())
@@ -174,6 +213,7 @@ class Expectation:
     schema: str | None = None
     code: int | None = None
     body: Mapping[str, Any] | None = None
+    matches: Mapping[str, Any] | None = None
     raw: str | None = None
     operation: str = spec.STATUS
     headers: Mapping[str, str] | None = None
@@ -196,7 +236,7 @@ def expectation_met(reply: Reply, expect: Expectation, lang: str | None) -> None
         does_not_parse(reply)
     if expect.raw is not None:
         raw_is(reply, expect.raw)
-    if expect.schema is None and expect.code is None and expect.body is None:
+    if expect.schema is None and expect.code is None and expect.body is None and not expect.matches:
         return
     data = parsed_body(reply)
     if expect.schema:
@@ -206,3 +246,5 @@ def expectation_met(reply: Reply, expect: Expectation, lang: str | None) -> None
         code_is(reply, data, expect.code, lang, expect.operation)
     if expect.body:
         fields_equal(reply, data, expect.body)
+    if expect.matches:
+        body_matches(reply, data, expect.matches)

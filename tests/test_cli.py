@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import http.client
 import json
 import os
 import signal
 import subprocess
 import sys
+import threading
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -158,8 +162,19 @@ def test_invalid_option_values_exit_2(capsys: pytest.CaptureFixture[str]) -> Non
     assert "Invalid journal_size: 0; expected 1 or more" in capsys.readouterr().err
 
 
+def _open(url: str, timeout: float = 5) -> tuple[int, dict[str, str], bytes]:
+    """One GET with urllib, as a client would; HTTP errors are answers too."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as exc:
+        with exc:
+            return exc.code, dict(exc.headers), exc.read()
+
+
 def test_real_process_shows_each_fault_to_a_real_client() -> None:
-    """Against `smspartner-mock serve`, faults set through the admin API reach urllib."""
+    """Against `smspartner-mock serve`, every fault kind reaches urllib, and SIGTERM
+    ends the process quickly even while a request is held."""
     from mock_server.admin_client import AdminClient
 
     process = subprocess.Popen(
@@ -171,24 +186,48 @@ def test_real_process_shows_each_fault_to_a_real_client() -> None:
     try:
         assert process.stdout is not None
         url = process.stdout.readline().split()[4]
+        status_url = url.replace("message-status", QUERY)
         client = AdminClient(url.rsplit("/", 1)[0])
         sent = client.send("0600000002", "Hello")
         client.advance(3600)
         magic = spec.load_fixtures().magic_numbers
         (row,) = [r for r in magic["numbers"] if r["number"] == "0600000002"]
         assert client.status(sent["message_id"], "0600000002")["statut"] == row["final_status"]
-        client.add_fault("http-error", status=503, times=1)
-        with pytest.raises(urllib.error.HTTPError) as info:
-            urllib.request.urlopen(url.replace("message-status", QUERY))
-        assert info.value.code == 503
-        info.value.close()
+
+        client.add_fault("http-error", status=502, times=1)
+        assert _open(status_url)[0] == 502
+        client.add_fault("rate-limit", retry_after=9, times=1)
+        assert _open(status_url)[1]["Retry-After"] == "9"
+        client.add_fault("malformed-json", times=1)
+        with pytest.raises(ValueError):  # noqa: PT011 - json's own error, whatever its text
+            json.loads(_open(status_url)[2])
+        client.add_fault("truncated", times=1)
+        with pytest.raises(http.client.IncompleteRead):
+            _open(status_url)
         client.add_fault("reset", times=1)
         with pytest.raises(ConnectionResetError):
-            urllib.request.urlopen(url.replace("message-status", QUERY))
-        client.add_fault("no-answer", seconds=5, times=1)
+            _open(status_url)
+        client.add_fault("no-answer", seconds=60, times=1)
         with pytest.raises((TimeoutError, urllib.error.URLError)):
-            urllib.request.urlopen(url.replace("message-status", QUERY), timeout=0.3)
+            _open(status_url, timeout=0.3)
+        client.add_fault("latency", seconds=0.2, times=1)
+        start = time.monotonic()
+        assert _open(status_url)[0] == 200
+        assert time.monotonic() - start >= 0.2
+
+        client.add_fault("no-answer", seconds=60, times=1)
+        held = threading.Thread(target=lambda: _hold(status_url))
+        held.start()
+        time.sleep(0.3)
     finally:
+        start = time.monotonic()
         process.send_signal(signal.SIGTERM)
         process.communicate(timeout=10)
+    held.join()
+    assert time.monotonic() - start < 3
     assert process.returncode == 0
+
+
+def _hold(url: str) -> None:
+    with contextlib.suppress(OSError, http.client.HTTPException):
+        _open(url, timeout=30)
