@@ -54,6 +54,8 @@ class Settings:
         ):
             if value not in allowed:
                 raise ValueError(f"Invalid {name}: {value!r}; expected one of {list(allowed)}")
+        if self.admin_token is not None and not self.admin_token.strip():
+            raise ValueError("Invalid admin_token: an empty token would let anyone in")
         if self.journal_size < 1:
             raise ValueError(f"Invalid journal_size: {self.journal_size!r}; expected 1 or more")
         if self.delivery_delay is not None and not 0 <= self.delivery_delay <= MAX_DELAY:

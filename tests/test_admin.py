@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from contract_tests.transport import Transport
 from mock_server import ServerThread, Settings, admin, spec
@@ -177,3 +179,37 @@ def test_client_reports_non_json_errors(server: ServerThread) -> None:
     assert client._call("POST", "/v1/send", {})[0] == 502
     assert "502 Bad Gateway" in client._call("POST", "/v1/send", {})[1]
     client.reset()
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    steps=st.lists(
+        st.one_of(
+            st.tuples(st.just("send"), st.sampled_from(["0600000001", "0600000002",
+                                                        "0600000003", "0600000004"])),
+            st.tuples(st.just("advance"), st.sampled_from([0, 1, 9, 30, 3600])),
+        ),
+        max_size=8,
+    )
+)  # fmt: skip
+def test_statuses_over_http_only_move_forward(
+    server: ServerThread, steps: list[tuple[str, object]]
+) -> None:
+    """Over HTTP, for any sends and advances, each message leaves the pending status once."""
+    client = AdminClient(server.base_url)
+    client.reset()
+    pending = spec.load_fixtures().magic_numbers["pending_status"]
+    seen: dict[tuple[str, str], list[str]] = {}
+    for kind, value in steps:
+        if kind == "send":
+            client.send(str(value), "Hello")
+        else:
+            client.advance(float(value))  # type: ignore[arg-type]
+        for message in client.messages():
+            if message["source"] == "sent":
+                key = (message["messageId"], message["number"])
+                seen.setdefault(key, []).append(message["statut"])
+    for history in seen.values():
+        finals = [s for s in history if s != pending]
+        assert finals == history[len(history) - len(finals) :], history
+        assert len(set(finals)) <= 1, history

@@ -114,7 +114,6 @@ def test_no_answer_holds_until_the_client_times_out(
     client.add_fault("no-answer", seconds=0.4)
     with pytest.raises(TimeoutError):
         _get(server, timeout=0.2)
-    time.sleep(0.3)  # the server gives up on its side too, and closes
     assert client.journal()[-1] == {**client.journal()[-1], "status": None, "fault": "no-answer"}
 
 
@@ -122,7 +121,7 @@ def test_latency_delays_one_request_not_the_others(
     client: AdminClient, server: ServerThread
 ) -> None:
     """latency delays matching requests while others are answered at once."""
-    client.add_fault("latency", seconds=0.3, match={"path": "/message-status"})
+    client.add_fault("latency", seconds=0.4, match={"path": "/message-status"})
     slow: list[float] = []
 
     def fetch_slowly() -> None:
@@ -136,7 +135,7 @@ def test_latency_delays_one_request_not_the_others(
     assert _get(server, f"/v1/me?apiKey={KEY}").status == 200
     fast = time.monotonic() - start
     thread.join()
-    assert fast < 0.2 <= 0.3 <= slow[0]
+    assert fast < 0.3 and slow[0] >= 0.4
 
 
 @pytest.mark.parametrize(

@@ -50,6 +50,12 @@ class TestClock:
             Clock().advance(seconds)
 
 
+def test_empty_admin_token_is_refused() -> None:
+    """An empty admin token is refused: it would let anyone in."""
+    with pytest.raises(ValueError, match="Invalid admin_token: an empty token"):
+        Settings(admin_token=" ")
+
+
 def test_invalid_delivery_delay_is_refused() -> None:
     """A negative default delivery delay is refused with the allowed range."""
     with pytest.raises(ValueError, match=r"Invalid delivery_delay: -1; expected 0 to"):
