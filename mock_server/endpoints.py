@@ -66,7 +66,9 @@ def _present(params: Mapping[str, str]) -> frozenset[str]:
     return frozenset(name for name, value in params.items() if value.strip())
 
 
-def _call(request: web.Request, operation: str, params: Mapping[str, str], checks: Checks) -> Any:
+def _call(
+    request: web.Request, operation: str, params: Mapping[str, str], checks: Checks
+) -> spec.ControlCode:
     return controls.decide(
         controls.Call(
             operation=operation,
@@ -160,9 +162,31 @@ def _field_errors(params: Mapping[str, str], numbers: list[str], problems: list[
     return found
 
 
+def _field_error_answer(
+    request: web.Request,
+    code: spec.ControlCode,
+    invalid: list[Any],
+    params: Mapping[str, str],
+    fmt: str,
+) -> web.Response:
+    """The code-9 body: one entry per field problem, texts from the send catalogue."""
+    settings = request.app[SETTINGS]
+    texts = spec.field_errors(SEND)
+    entries = [
+        {
+            "elementId": texts[key].element_id,
+            "message": texts[key].message[settings.lang].format_map(_Fields(params, **extra)),
+        }
+        for key, extra in invalid
+    ]
+    payload = {**spec.constants("send.invalid"), spec.assumed("send-validation-list-name"): entries}
+    status = 200 if settings.error_status == "200" else code.http_status
+    return respond(rendering.render("send.invalid", payload, fmt), fmt, status)
+
+
 async def send(request: web.Request) -> web.Response:
     """POST /v1/send: each recipient becomes a message with its own lifecycle."""
-    settings, store = request.app[SETTINGS], request.app[STORE]
+    store = request.app[STORE]
     body = await _json_object(request)
     data = body or {}
     fmt = _body_format(request, data)
@@ -197,20 +221,7 @@ async def send(request: web.Request) -> web.Response:
         },
     )
     if code.shape == "errors":
-        texts = spec.field_errors(SEND)
-        entries = [
-            {
-                "elementId": texts[key].element_id,
-                "message": texts[key].message[settings.lang].format_map(_Fields(params, **extra)),
-            }
-            for key, extra in invalid
-        ]
-        payload = {
-            **spec.constants("send.invalid"),
-            spec.assumed("send-validation-list-name"): entries,
-        }
-        status = 200 if settings.error_status == "200" else code.http_status
-        return respond(rendering.render("send.invalid", payload, fmt), fmt, status)
+        return _field_error_answer(request, code, invalid, params, fmt)
     if not code.success:
         return error(request, SEND, code, fmt)
     message_id = store.outbox.allocate()
