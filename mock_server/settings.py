@@ -43,7 +43,7 @@ class Settings:
     access_log: bool = True
     delivery_delay: float | None = None
     admin: bool = True
-    admin_token: str | None = None
+    admin_token: str | None = field(default=None, repr=False)  # a secret: not in reprs
     journal_size: int = 500
 
     def __post_init__(self) -> None:

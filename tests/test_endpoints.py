@@ -114,6 +114,7 @@ class TestSend:
             ({"apiKey": 7, "phoneNumbers": "0600000000", "message": "x"}, 10),
             ({"apiKey": KEY, "phoneNumbers": ",".join(f"06{i:08}" for i in range(501))}, 50),
             ({"apiKey": KEY, "phoneNumbers": "+4915112345678", "message": "x"}, 13),
+            ({"apiKey": KEY, "phoneNumbers": "0600000000", "message": "x" * 153 * 11}, 52),
             ({"apiKey": KEY, "phoneNumbers": "0600000000", "message": "x" * 153 * 7}, 11),
         ],
     )
