@@ -357,3 +357,21 @@ def test_readme_polling_example_is_the_tested_one() -> None:
     source = (Path(__file__).parent / "examples/test_polling.py").read_text(encoding="utf-8")
     example = source.split("# --- README example start ---\n")[1].split("# --- README")[0].rstrip()
     assert f"```python\n{example}\n```" in README.read_text(encoding="utf-8")
+
+
+def test_fault_kinds_in_python_equal_the_schema() -> None:
+    """Every fault kind of fault-rule.schema.json has an implementation, and no other."""
+    from mock_server.faults import APPLY
+
+    assert list(APPLY) == spec.schema("fault-rule")["properties"]["kind"]["enum"]
+
+
+def test_trigger_kinds_in_python_are_in_the_schema() -> None:
+    """Every trigger kind the endpoints implement is one control-codes.schema.json allows."""
+    from mock_server import controls, endpoints
+
+    allowed = set(
+        spec.schema("control-codes")["definitions"]["trigger"]["properties"]["kind"]["enum"]
+    )
+    implemented = set(controls.GENERIC_KINDS).union(*(kinds for *_, kinds in endpoints.ROUTES))
+    assert implemented <= allowed
