@@ -19,10 +19,11 @@ async def message_status(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     params = query.parse(request.rel_url.raw_query_string)
     fmt = query.response_format(params)
+    blank = spec.assumed("empty-parameter")["whitespace"]
     lookup = outcomes.Lookup(
-        present=frozenset(name for name, value in params.items() if value.strip()),
+        present=frozenset(name for name, value in params.items() if value.strip(blank)),
         api_key=params.get("apiKey", ""),
-        message_id=params.get("messageId", "").strip(),
+        message_id=params.get("messageId", "").strip(blank),
         phone_number=params.get("phoneNumber", ""),
         store=request.app[STORE],
     )

@@ -35,6 +35,9 @@ ERROR = "message-status.error"
 QUERY = "message-status.query"
 HTTP_ERROR = "http-error"
 
+# Response media type per _format value, as the docs' introduction page maps them.
+MEDIA_TYPES = {"json": "application/json", "xml": "application/xml"}
+
 
 def _read_json(path: Path) -> Any:
     try:
