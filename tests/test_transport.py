@@ -90,3 +90,13 @@ def test_surplus_entries_keep_a_position_name() -> None:
     """An extra entry is kept as entry[N] so that schema validation reports it."""
     raw = b"<result><entry>false</entry><entry>1</entry><entry>m</entry><entry>x</entry></result>"
     assert decode_xml(raw) == {"success": False, "code": 1, "message": "m", "entry[3]": "x"}
+
+
+def test_public_api_exports_resolve() -> None:
+    """Every name contract_tests exports resolves; others raise AttributeError."""
+    import contract_tests
+
+    for name in contract_tests.__all__:
+        assert getattr(contract_tests, name) is not None
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        contract_tests.nope  # noqa: B018
