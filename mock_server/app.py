@@ -18,5 +18,8 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app[SETTINGS] = settings
     app[STORE] = Store(fixtures, settings.api_keys)
     app[VIOLATIONS] = []
-    app.router.add_get("/v1/message-status", handlers.message_status)
+    # add_get also answers HEAD, as the live server's framework does
+    add = {"GET": app.router.add_get, "POST": app.router.add_post}
+    for operation in spec.operations():
+        add[operation.method](f"/v1{operation.path}", handlers.HANDLERS[operation.id])
     return app

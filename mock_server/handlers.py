@@ -51,3 +51,7 @@ def http_error(request: web.Request, status: int, reason: str) -> web.Response:
     fmt = query.response_format(query.parse(request.rel_url.raw_query_string))
     payload = {**spec.constants(spec.HTTP_ERROR), "code": status, "message": reason}
     return respond(rendering.render(spec.HTTP_ERROR, payload, fmt), fmt, status)
+
+
+# Handler of each operation id in schemas/operations.json.
+HANDLERS = {"message-status": message_status}

@@ -7,6 +7,7 @@ the pytest plugin) reads the contract through this module and never restates it.
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 from collections.abc import Iterable, Mapping
@@ -57,10 +58,18 @@ def json_path(parts: Iterable[str | int]) -> str:
 
 
 @functools.cache
-def schema(name: str) -> dict[str, Any]:
-    """The schema schemas/<name>.schema.json, as a dict in file order."""
+def _schema(name: str) -> dict[str, Any]:
     loaded: dict[str, Any] = _read_json(SCHEMA_DIR / f"{name}.schema.json")
     return loaded
+
+
+def schema(name: str) -> dict[str, Any]:
+    """The schema schemas/<name>.schema.json, as a dict in file order.
+
+    A fresh copy each call: some libraries (hypothesis-jsonschema) rewrite the schemas they
+    are given, and the contract must not change under the mock.
+    """
+    return copy.deepcopy(_schema(name))
 
 
 @functools.cache
@@ -83,6 +92,7 @@ def _validated_data(name: str, schema_name: str) -> Any:
     return data
 
 
+@functools.cache
 def field_order(name: str) -> tuple[str, ...]:
     """The wire order of a body's fields: the order of its schema's 'properties'."""
     return tuple(schema(name)["properties"])
@@ -90,10 +100,16 @@ def field_order(name: str) -> tuple[str, ...]:
 
 def constants(name: str) -> dict[str, Any]:
     """The fields whose value the schema fixes with 'const' (success, code)."""
-    props = schema(name)["properties"]
-    return {key: prop["const"] for key, prop in props.items() if "const" in prop}
+    return dict(_constants(name))
 
 
+@functools.cache
+def _constants(name: str) -> tuple[tuple[str, Any], ...]:
+    props = _schema(name)["properties"]
+    return tuple((key, prop["const"]) for key, prop in props.items() if "const" in prop)
+
+
+@functools.cache
 def plain_text_fields(name: str) -> frozenset[str]:
     """String fields rendered in XML without CDATA (the 'x-xml' annotation)."""
     props = schema(name)["properties"]
@@ -163,6 +179,60 @@ def assumptions() -> dict[str, Assumption]:
         )
         for row in data["assumptions"]
     }
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One endpoint the mock serves, and the schemas of its request and answers."""
+
+    id: str
+    method: str
+    path: str
+    summary: str
+    description: str
+    query: str | None
+    body: str | None
+    ok: str
+    error: str
+    codes: str
+    sources: tuple[str, ...]
+    examples: tuple[Mapping[str, str], ...]
+
+
+@functools.cache
+def api() -> dict[str, Any]:
+    """schemas/operations.json: the API's title, description, server and operations."""
+    data: dict[str, Any] = _validated_data("operations", "operations")
+    return data
+
+
+def operations() -> tuple[Operation, ...]:
+    """The operations the mock serves, in file order."""
+    return tuple(
+        Operation(
+            id=row["id"],
+            method=row["method"],
+            path=row["path"],
+            summary=row["summary"],
+            description=row.get("description", ""),
+            query=row.get("query"),
+            body=row.get("body"),
+            ok=row["ok"],
+            error=row["error"],
+            codes=row["codes"],
+            sources=tuple(row["sources"]),
+            examples=tuple(row.get("examples", ())),
+        )
+        for row in api()["operations"]
+    )
+
+
+def fixture_value(file: str, pointer: str) -> Any:
+    """The value at a JSON pointer ('/messages/0') in a file under fixtures/."""
+    value = _read_json(FIXTURE_DIR / file)
+    for part in filter(None, pointer.split("/")):
+        value = value[int(part)] if isinstance(value, list) else value[part]
+    return value
 
 
 def assumed(assumption_id: str) -> Any:

@@ -133,6 +133,16 @@ class TestAssumptions:
         for entry in spec.assumptions().values():
             assert entry.sources and entry.probe and entry.decision
 
+    def test_non_blank_pattern_matches_the_ledger(self) -> None:
+        """The query schema's non-blank apiKey pattern excludes exactly the ledger's blanks."""
+        blanks = spec.assumed("empty-parameter")["whitespace"]
+        pattern = spec.schema(spec.QUERY)["properties"]["apiKey"]["pattern"]
+        assert pattern == "[^" + "".join(_regex_escape(c) for c in blanks) + "]"
+
+
+def _regex_escape(char: str) -> str:
+    return {" ": " ", "\t": "\\t", "\n": "\\n", "\r": "\\r"}.get(char, f"\\u{ord(char):04x}")
+
 
 class TestFixtures:
     def test_fixtures_load(self) -> None:
