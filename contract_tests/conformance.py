@@ -97,25 +97,23 @@ def _error_http_status(p: Prober) -> tuple[str, str, bool | None]:
     return f"HTTP {wanted} for code 4", f"HTTP {reply.status}", str(reply.status) == wanted
 
 
-def _format_case(p: Prober) -> tuple[str, str, bool | None]:
+def _format_answer(p: Prober, value: str, wanted: str) -> tuple[str, str, bool | None]:
     reply, _ = p.send(
         ("apiKey", WRONG_KEY),
         ("messageId", ABSENT_ID),
         ("phoneNumber", "0600000000"),
-        ("_format", "Xml"),
+        ("_format", value),
     )
-    return "_format=Xml answers XML", reply.media_type, reply.media_type == spec.MEDIA_TYPES["xml"]
+    media_type = spec.MEDIA_TYPES[wanted]
+    return f"_format={value} answers {media_type}", reply.media_type, reply.media_type == media_type
+
+
+def _format_case(p: Prober) -> tuple[str, str, bool | None]:
+    return _format_answer(p, "Xml", "xml")
 
 
 def _unknown_format(p: Prober) -> tuple[str, str, bool | None]:
-    reply, _ = p.send(
-        ("apiKey", WRONG_KEY),
-        ("messageId", ABSENT_ID),
-        ("phoneNumber", "0600000000"),
-        ("_format", "yaml"),
-    )
-    wanted = spec.MEDIA_TYPES[spec.assumed("unknown-format")]
-    return f"_format=yaml answers {wanted}", reply.media_type, reply.media_type == wanted
+    return _format_answer(p, "yaml", spec.assumed("unknown-format"))
 
 
 def _known_lookups(p: Prober) -> dict[str, Any]:

@@ -8,12 +8,13 @@ the pytest plugin) reads the contract through this module and never restates it.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from jsonschema import Draft7Validator
 from jsonschema.exceptions import best_match
@@ -21,6 +22,7 @@ from jsonschema.exceptions import best_match
 from .errors import FixtureError, SpecError
 
 _PACKAGED = Path(__file__).parent / "_contract"
+_T = TypeVar("_T")
 
 
 def contract_root(packaged: Path = _PACKAGED) -> Path:
@@ -121,6 +123,16 @@ def statuses() -> tuple[str, ...]:
     return tuple(schema(OK)["definitions"]["statut"]["enum"])
 
 
+def _build(cls: type[_T], row: Mapping[str, Any]) -> _T:
+    """A frozen record from a validated JSON row: arrays become tuples, absent keys defaults."""
+    values = {
+        f.name: tuple(row[f.name]) if str(f.type).startswith("tuple") else row[f.name]
+        for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+        if f.name in row
+    }
+    return cls(**values)
+
+
 @dataclass(frozen=True)
 class ControlCode:
     """One row of the control-code table."""
@@ -137,17 +149,7 @@ class ControlCode:
 def control_codes() -> dict[int, ControlCode]:
     """The catalogue schemas/control-codes.json, keyed by code, in file order."""
     data = _validated_data("control-codes", "control-codes")
-    return {
-        row["code"]: ControlCode(
-            code=row["code"],
-            success=row["success"],
-            trigger=row["trigger"],
-            message=row["message"],
-            http_status=row["http_status"],
-            sources=tuple(row["sources"]),
-        )
-        for row in data["codes"]
-    }
+    return {row["code"]: _build(ControlCode, row) for row in data["codes"]}
 
 
 @dataclass(frozen=True)
@@ -158,27 +160,16 @@ class Assumption:
     question: str
     decision: str
     value: Any
-    alternatives: tuple[Any, ...]
     sources: tuple[str, ...]
     probe: str
+    alternatives: tuple[Any, ...] = ()
 
 
 @functools.cache
 def assumptions() -> dict[str, Assumption]:
     """The ledger schemas/assumptions.json, keyed by id."""
     data = _validated_data("assumptions", "assumptions")
-    return {
-        row["id"]: Assumption(
-            id=row["id"],
-            question=row["question"],
-            decision=row["decision"],
-            value=row["value"],
-            alternatives=tuple(row.get("alternatives", ())),
-            sources=tuple(row["sources"]),
-            probe=row["probe"],
-        )
-        for row in data["assumptions"]
-    }
+    return {row["id"]: _build(Assumption, row) for row in data["assumptions"]}
 
 
 @dataclass(frozen=True)
@@ -189,14 +180,14 @@ class Operation:
     method: str
     path: str
     summary: str
-    description: str
-    query: str | None
-    body: str | None
     ok: str
     error: str
     codes: str
     sources: tuple[str, ...]
-    examples: tuple[Mapping[str, str], ...]
+    description: str = ""
+    query: str | None = None
+    body: str | None = None
+    examples: tuple[Mapping[str, str], ...] = ()
 
 
 @functools.cache
@@ -208,23 +199,7 @@ def api() -> dict[str, Any]:
 
 def operations() -> tuple[Operation, ...]:
     """The operations the mock serves, in file order."""
-    return tuple(
-        Operation(
-            id=row["id"],
-            method=row["method"],
-            path=row["path"],
-            summary=row["summary"],
-            description=row.get("description", ""),
-            query=row.get("query"),
-            body=row.get("body"),
-            ok=row["ok"],
-            error=row["error"],
-            codes=row["codes"],
-            sources=tuple(row["sources"]),
-            examples=tuple(row.get("examples", ())),
-        )
-        for row in api()["operations"]
-    )
+    return tuple(_build(Operation, row) for row in api()["operations"])
 
 
 def fixture_value(file: str, pointer: str) -> Any:

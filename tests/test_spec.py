@@ -112,7 +112,7 @@ def test_precedence_must_name_every_error_code(monkeypatch: pytest.MonkeyPatch) 
     """A precedence list that forgets a code is refused at startup."""
     ledger = dict(spec.assumptions())
     ledger["control-code-precedence"] = spec.Assumption(
-        "control-code-precedence", "q", "d", [1, 2, 3, 10], (), ("s",), "p"
+        "control-code-precedence", "q", "d", [1, 2, 3, 10], ("s",), "p"
     )
     monkeypatch.setattr(spec, "assumptions", lambda: ledger)
     with pytest.raises(SpecError, match=r"leaves out codes \[4\]"):
