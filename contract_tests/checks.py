@@ -8,12 +8,16 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from mock_server import spec
 
+from . import oracle
+from .strategies import Query
+from .target import Target
 from .transport import Reply
 
 
@@ -205,6 +209,185 @@ def raw_is(reply: Reply, expected: str) -> None:
 
 
 @dataclass(frozen=True)
+class Exchange:
+    """One request and what the contract says of it, with the reply and its twin.
+
+    expected_code is None when the docs do not decide the code (e.g. a repeated parameter);
+    twin is the reply to the same query in the other format, when the test fetched it.
+    """
+
+    query: Query
+    reply: Reply
+    target: Target
+    expected_code: int | None = None
+    twin: Reply | None = None
+
+
+def no_server_error(ex: Exchange) -> None:
+    if ex.reply.status >= 500:
+        raise ContractViolation(
+            "Server error", ex.reply, f"{ex.reply.status} {_short(ex.reply.raw)}", "a status < 500"
+        )
+
+
+def content_type_matches_format(ex: Exchange) -> None:
+    fmt = ex.query.response_format
+    asked = ex.query.params().get("_format", "")
+    # json/xml and JSON/XML are documented spellings; Xml, jSoN, ... are only assumed
+    if (
+        asked not in ("", "json", "xml", "JSON", "XML")
+        and ex.reply.media_type in spec.MEDIA_TYPES.values()
+    ):
+        return
+    media_type_is(ex.reply, spec.MEDIA_TYPES[fmt])
+    charset = ex.reply.content_type.lower().partition("charset=")[2].strip()
+    if charset and charset != "utf-8":
+        raise ContractViolation(
+            "Content-Type declares another charset", ex.reply, repr(ex.reply.content_type), "utf-8"
+        )
+
+
+def body_conforms_to_schema(ex: Exchange) -> None:
+    data = parsed_body(ex.reply)
+    conforms(ex.reply, data, schema_for(data))
+
+
+def error_code_documented(ex: Exchange) -> None:
+    data = parsed_body(ex.reply)
+    code = data.get("code") if isinstance(data, Mapping) else None
+    documented = spec.control_codes()
+    if code not in documented or type(code) is not int:
+        raise ContractViolation(
+            "Undocumented control code", ex.reply, repr(code), f"one of {list(documented)}"
+        )
+    if data.get("success") is not documented[code].success:
+        raise ContractViolation(
+            "'success' disagrees with the code",
+            ex.reply,
+            f"success {data.get('success')!r} with code {code}",
+            f"success {documented[code].success!r} exactly when code is {oracle.success_code()}",
+        )
+
+
+def control_code_matches_request(ex: Exchange) -> None:
+    if ex.expected_code is not None:
+        code_is(ex.reply, parsed_body(ex.reply), ex.expected_code, ex.target.lang)
+
+
+def json_keys_in_documented_order(ex: Exchange) -> None:
+    if ex.reply.media_type != spec.MEDIA_TYPES["json"]:
+        return
+    data = parsed_body(ex.reply)
+    order = spec.field_order(schema_for(data))
+    keys = list(data) if isinstance(data, Mapping) else []
+    if keys != [k for k in order if k in keys]:
+        raise ContractViolation("JSON keys out of documented order", ex.reply, keys, list(order))
+
+
+_ENTRY = re.compile(rb"<entry>(.*?)</entry>", re.DOTALL)
+
+
+def xml_entries_in_documented_form(ex: Exchange) -> None:
+    """Booleans bare true/false, numbers bare, strings in CDATA (plain text where marked)."""
+    if ex.reply.media_type != spec.MEDIA_TYPES["xml"]:
+        return
+    data = parsed_body(ex.reply)
+    name = schema_for(data)
+    plain = spec.plain_text_fields(name)
+    texts = [t.strip() for t in _ENTRY.findall(ex.reply.raw)]
+    for key, text in zip(spec.field_order(name), texts, strict=False):
+        value = data.get(key)
+        in_cdata = text.startswith(b"<![CDATA[") and text.endswith(b"]]>")
+        if isinstance(value, str) and in_cdata == (key in plain):
+            form = "plain text" if key in plain else "a CDATA section"
+            raise ContractViolation(
+                f"XML entry {key!r} is not in its documented form",
+                ex.reply,
+                repr(text.decode("utf-8", "replace")),
+                f"the string in {form}",
+            )
+        if not isinstance(value, str) and in_cdata:
+            raise ContractViolation(
+                f"XML entry {key!r} wraps a non-string in CDATA",
+                ex.reply,
+                repr(text.decode("utf-8", "replace")),
+                "a bare true/false or number",
+            )
+
+
+def formats_agree(ex: Exchange) -> None:
+    if ex.twin is None:
+        return
+    mine, theirs = parsed_body(ex.reply), parsed_body(ex.twin)
+
+    def typed(data: Any) -> list[tuple[str, Any, str]]:
+        return (
+            [(k, v, type(v).__name__) for k, v in data.items()] if isinstance(data, Mapping) else []
+        )
+
+    if typed(mine) != typed(theirs):
+        raise ContractViolation(
+            f"{ex.reply.media_type} and {ex.twin.media_type} answers differ",
+            ex.reply,
+            f"{ex.reply.media_type}: {typed(mine)}",
+            f"the same fields, values, types and order as {ex.twin.media_type}: {typed(theirs)}",
+        )
+
+
+def known_record_matches(ex: Exchange) -> None:
+    known = ex.target.known
+    data = parsed_body(ex.reply)
+    if known is None or not isinstance(data, Mapping) or data.get("success") is not True:
+        return
+    expected = dict(known.record or {"messageId": known.message_id})
+    number = data.get("number", "")
+    if not oracle.same_number(str(number), known.phone_number):
+        raise ContractViolation(
+            "Another message was answered",
+            ex.reply,
+            f"number {number!r}",
+            f"a form of {known.phone_number!r}",
+        )
+    fields_equal(ex.reply, data, expected)
+
+
+CHECKS: dict[str, Callable[[Exchange], None]] = {
+    check.__name__: check
+    for check in (
+        no_server_error,
+        content_type_matches_format,
+        body_conforms_to_schema,
+        error_code_documented,
+        control_code_matches_request,
+        json_keys_in_documented_order,
+        xml_entries_in_documented_form,
+        formats_agree,
+        known_record_matches,
+    )
+}
+
+
+def run_checks(ex: Exchange) -> None:
+    """Run every check of CHECKS on one exchange; the first violation is raised."""
+    for check in CHECKS.values():
+        check(ex)
+
+
+def phone_forms_agree(replies: Mapping[str, Reply]) -> None:
+    """Every documented phone form found the same message with the same body."""
+    bodies = {form: parsed_body(reply) for form, reply in replies.items()}
+    first_form, first = next(iter(bodies.items()))
+    for form, body in bodies.items():
+        if body != first:
+            raise ContractViolation(
+                f"Phone form {form!r} answers differently from {first_form!r}",
+                replies[form],
+                json.dumps(body, ensure_ascii=False),
+                json.dumps(first, ensure_ascii=False),
+            )
+
+
+@dataclass(frozen=True)
 class Expectation:
     """What a scenario says about one reply (see schemas/fixture-file.schema.json)."""
 
@@ -219,9 +402,6 @@ class Expectation:
     headers: Mapping[str, str] | None = None
     parses: bool = True
     failure: str | None = None
-
-
-Check = Callable[[Reply, Expectation, "str | None"], None]
 
 
 def expectation_met(reply: Reply, expect: Expectation, lang: str | None) -> None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import http.client
 import json
 import ssl
+import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +21,9 @@ from urllib.parse import quote, urlsplit
 import xmltodict
 
 from mock_server import spec
-from mock_server.redaction import redact_query
+from mock_server.redaction import redact_query, redact_text
+
+GUARDED_PATH = "/message-status"
 
 
 def encode_query(params: Mapping[str, str]) -> str:
@@ -55,10 +59,28 @@ class Reply:
         return json.loads(self.raw.decode("utf-8"))
 
 
-class Transport:
-    """Sends GET requests to one base URL ('http://127.0.0.1:8080/v1')."""
+class BudgetExhausted(Exception):
+    """The target's total request budget is spent; no further request is sent."""
 
-    def __init__(self, base_url: str, timeout: float = 10.0) -> None:
+
+class Transport:
+    """Sends requests to one base URL ('http://127.0.0.1:8080/v1').
+
+    A guarded transport (the one used for any target other than the bundled mock) only sends
+    GET requests to /message-status, at most `rate` per second and `budget` in total, and
+    verifies TLS certificates. secrets are scrubbed from every request it reports.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: float = 10.0,
+        guarded: bool = False,
+        rate: float = 0.0,
+        budget: int = 0,
+        secrets: tuple[str, ...] = (),
+    ) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"Invalid base URL {base_url!r}: expected http(s)://host[:port]/v1")
@@ -68,6 +90,13 @@ class Transport:
         self._port = parts.port
         self._prefix = parts.path.rstrip("/")
         self._timeout = timeout
+        self.guarded = guarded
+        self._interval = 1.0 / rate if rate > 0 else 0.0
+        self.budget = budget
+        self.sent = 0
+        self._last = 0.0
+        self._lock = threading.Lock()
+        self._secrets = secrets
 
     def _connection(self) -> http.client.HTTPConnection:
         if self._scheme == "https":
@@ -75,6 +104,25 @@ class Transport:
                 self._host, self._port, timeout=self._timeout, context=ssl.create_default_context()
             )
         return http.client.HTTPConnection(self._host, self._port, timeout=self._timeout)
+
+    def _admit(self, method: str, path: str) -> None:
+        if self.guarded and (method, path) != ("GET", GUARDED_PATH):
+            raise PermissionError(
+                f"Refusing {method} {path}: against this target only GET {GUARDED_PATH} is sent"
+            )
+        with self._lock:
+            if self.budget and self.sent >= self.budget:
+                raise BudgetExhausted(
+                    f"The request budget of {self.budget} is spent (raise it with --max-requests)"
+                )
+            wait = self._last + self._interval - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            self._last = time.monotonic()
+            self.sent += 1
+
+    def redact(self, text: str) -> str:
+        return redact_text(redact_query(text), self._secrets)
 
     def request(
         self, method: str, path: str, raw_query: str = "", body: bytes | None = None
@@ -85,6 +133,7 @@ class Transport:
         Transport failures (reset, timeout, incomplete body) propagate as the stdlib raises
         them: ConnectionError, TimeoutError, http.client.IncompleteRead.
         """
+        self._admit(method, path)
         target = self._prefix + path + (f"?{raw_query}" if raw_query else "")
         headers = {} if body is None else {"Content-Type": "application/json"}
         connection = self._connection()
@@ -96,9 +145,9 @@ class Transport:
             connection.close()
         headers = {k.lower(): v for k, v in response.getheaders()}
         shown = f"{method} {self.base_url}{path}" + (f"?{raw_query}" if raw_query else "")
-        return Reply(redact_query(shown), response.status, headers, raw)
+        return Reply(self.redact(shown), response.status, headers, raw)
 
-    def get(self, path: str, raw_query: str = "") -> Reply:
+    def get(self, raw_query: str = "", path: str = "/message-status") -> Reply:
         return self.request("GET", path, raw_query)
 
     def post(self, path: str, data: Any, raw_query: str = "") -> Reply:

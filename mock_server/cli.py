@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import spec
+from . import openapi, spec
 from .dates import DATE_FORMATS
 from .errors import SpecError
 from .runner import serve_forever
@@ -103,11 +103,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="how many requests GET /_mock/requests keeps (default: %(default)s)",
     )
     serve.add_argument("--quiet", action="store_true", help="do not log requests")
+    openapi = commands.add_parser(
+        "openapi",
+        help="print the OpenAPI 3 document generated from schemas/",
+        description="Print the OpenAPI 3 document of every endpoint the mock serves.",
+    )
+    openapi.add_argument(
+        "--output", "-o", type=Path, metavar="FILE", help="write to FILE instead of stdout"
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "openapi":
+        text = openapi.render()
+        if args.output:
+            args.output.write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
+        return 0
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     token = args.admin_token
     if token is None and not args.no_admin and not is_loopback(args.host):

@@ -62,8 +62,14 @@ def _body_format(request: web.Request, data: Mapping[str, Any]) -> str:
     return query.response_format(params)
 
 
+def _blank() -> str:
+    """What counts as blank around a value (assumption 'empty-parameter', PHP's trim())."""
+    blank: str = spec.assumed("empty-parameter")["whitespace"]
+    return blank
+
+
 def _present(params: Mapping[str, str]) -> frozenset[str]:
-    return frozenset(name for name, value in params.items() if value.strip())
+    return frozenset(name for name, value in params.items() if value.strip(_blank()))
 
 
 def _call(
@@ -153,7 +159,7 @@ def _schedule(params: Mapping[str, str], now: float) -> tuple[float | None, list
 def _field_errors(params: Mapping[str, str], numbers: list[str], problems: list[str]) -> list[Any]:
     """The code-9 'errors' entries, in the order of the 2018 capture."""
     found: list[tuple[str, dict[str, str]]] = []
-    if not params.get("message", "").strip():
+    if not params.get("message", "").strip(_blank()):
         found.append(("message-required", {}))
     found += [("phone-invalid", {"value": n}) for n in numbers if not _valid_number(n)]
     if len(params.get("sender", "")) > spec.rule("sender-max-length"):
@@ -265,7 +271,7 @@ async def bulk_status(request: web.Request) -> web.Response:
     store = request.app[STORE]
     params = query.parse(request.rel_url.raw_query_string)
     fmt = query.response_format(params)
-    message_id = params.get("messageId", "").strip()
+    message_id = params.get("messageId", "").strip(_blank())
     records = store.recipients(message_id)
     code = _call(request, BULK, params, {"unknown-message": lambda _: not records})
     if not code.success:
@@ -289,8 +295,8 @@ def _multi_entry(request: web.Request, entry: Any) -> dict[str, Any]:
     store, settings = request.app[STORE], request.app[SETTINGS]
     fields = entry if isinstance(entry, Mapping) else {}
     phone = _text(fields.get("phoneNumber"))
-    message_id = _text(fields.get("messageId")).strip()
-    record = store.find(message_id, phone) if phone.strip() and message_id else None
+    message_id = _text(fields.get("messageId")).strip(_blank())
+    record = store.find(message_id, phone) if phone.strip(_blank()) and message_id else None
     code = controls.decide(
         controls.Call(ENTRY, frozenset(), "", store, {"unknown-message": lambda _: record is None})
     )
@@ -347,7 +353,7 @@ async def message_cancel(request: web.Request) -> web.Response:
     settings, store = request.app[SETTINGS], request.app[STORE]
     params = query.parse(request.rel_url.raw_query_string)
     fmt = query.response_format(params)
-    message_id = params.get("messageId", "").strip()
+    message_id = params.get("messageId", "").strip(_blank())
     sent = store.outbox.recipients(message_id)
     now = store.clock.now()
     code = _call(
@@ -383,30 +389,20 @@ async def me(request: web.Request) -> web.Response:
     return ok(ME, {"user": dict(store.account.user), "credits": credits}, fmt)
 
 
-ROUTES: tuple[tuple[str, str, Any, str, tuple[str, ...]], ...] = (
-    (
-        "POST",
-        "/v1/send",
-        send,
-        SEND,
-        ("malformed-body", "too-many", "invalid", "too-long", "no-price", "insufficient-credit"),
-    ),
-    ("GET", "/v1/bulk-status", bulk_status, BULK, ("unknown-message",)),
-    ("POST", "/v1/multi-status", multi_status, MULTI, ("malformed-body", "empty-list", "too-many")),
-    (
-        "GET",
-        "/v1/message-cancel",
-        message_cancel,
-        CANCEL,
-        ("unknown-message", "already-cancelled", "already-sent", "too-late-to-cancel"),
-    ),
-    ("GET", "/v1/me", me, ME, ()),
-)
+# Handler of each operation id in schemas/operations.json, and the trigger kinds it
+# implements beyond the generic ones (controls.GENERIC_KINDS).
+HANDLERS = {SEND: send, BULK: bulk_status, MULTI: multi_status, CANCEL: message_cancel, ME: me}
+TRIGGERS: dict[str, tuple[str, ...]] = {
+    SEND: ("malformed-body", "too-many", "invalid", "too-long", "no-price", "insufficient-credit"),
+    BULK: ("unknown-message",),
+    MULTI: ("malformed-body", "empty-list", "too-many"),
+    ENTRY: ("unknown-message",),
+    CANCEL: ("unknown-message", "already-cancelled", "already-sent", "too-late-to-cancel"),
+    ME: (),
+}
 
 
-def add_routes(app: web.Application) -> None:
-    """Route every endpoint, after checking that its catalogue's triggers are implemented."""
-    controls.check_kinds(ENTRY, ("unknown-message",))
-    for method, path, handler, operation, kinds in ROUTES:
+def check_triggers() -> None:
+    """Raise SpecError unless every trigger kind of every catalogue here is implemented."""
+    for operation, kinds in TRIGGERS.items():
         controls.check_kinds(operation, kinds)
-        app.router.add_route(method, path, handler)

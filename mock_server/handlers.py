@@ -19,10 +19,11 @@ async def message_status(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     params = query.parse(request.rel_url.raw_query_string)
     fmt = query.response_format(params)
+    blank = spec.assumed("empty-parameter")["whitespace"]
     lookup = outcomes.Lookup(
-        present=frozenset(name for name, value in params.items() if value.strip()),
+        present=frozenset(name for name, value in params.items() if value.strip(blank)),
         api_key=params.get("apiKey", ""),
-        message_id=params.get("messageId", "").strip(),
+        message_id=params.get("messageId", "").strip(blank),
         phone_number=params.get("phoneNumber", ""),
         store=request.app[STORE],
     )
@@ -50,3 +51,7 @@ def http_error(request: web.Request, status: int, reason: str) -> web.Response:
     fmt = query.response_format(query.parse(request.rel_url.raw_query_string))
     payload = {**spec.constants(spec.HTTP_ERROR), "code": status, "message": reason}
     return respond(rendering.render(spec.HTTP_ERROR, payload, fmt), fmt, status)
+
+
+# Handler of each operation id in schemas/operations.json.
+HANDLERS = {"message-status": message_status}

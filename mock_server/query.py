@@ -12,8 +12,6 @@ from urllib.parse import unquote_plus
 
 from . import spec
 
-FORMATS = {"json": "application/json", "xml": "application/xml"}
-
 
 def parse(raw: str) -> dict[str, str]:
     """Decode a raw query string into {name: value}; never raises."""
@@ -30,7 +28,7 @@ def parse(raw: str) -> dict[str, str]:
 def response_format(params: dict[str, str]) -> str:
     """'json' or 'xml': _format matched case-insensitively, JSON when absent or unknown."""
     asked = params.get("_format", "").strip().lower()
-    return asked if asked in FORMATS else spec.assumed("unknown-format")
+    return asked if asked in spec.MEDIA_TYPES else spec.assumed("unknown-format")
 
 
 def is_number(text: str) -> bool:

@@ -17,7 +17,6 @@ from xml.sax.saxutils import escape
 
 from . import spec
 from .errors import BodyViolation
-from .query import FORMATS
 
 XML_PROLOG = "<?xml version='1.0' encoding='UTF-8'?>"
 
@@ -25,7 +24,7 @@ Payload = tuple[tuple[str, Any], ...]
 
 
 def content_type(fmt: str) -> str:
-    return FORMATS[fmt]
+    return spec.MEDIA_TYPES[fmt]
 
 
 def _ordered(schema_name: str, payload: Mapping[str, Any]) -> dict[str, Any]:

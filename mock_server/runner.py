@@ -145,6 +145,11 @@ class ServerThread:
         """Bodies the mock refused to send because they broke their schema."""
         return self.app[VIOLATIONS].copy()
 
+    def reset(self) -> None:
+        """Back to the fixtures, with no recorded violation."""
+        self.app[STORE].reset()
+        self.app[VIOLATIONS].clear()
+
     def __enter__(self) -> ServerThread:
         return self.start()
 

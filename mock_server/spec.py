@@ -7,12 +7,14 @@ the pytest plugin) reads the contract through this module and never restates it.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import functools
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from jsonschema import Draft7Validator
 from jsonschema.exceptions import best_match
@@ -20,6 +22,7 @@ from jsonschema.exceptions import best_match
 from .errors import FixtureError, SpecError
 
 _PACKAGED = Path(__file__).parent / "_contract"
+_T = TypeVar("_T")
 
 
 def contract_root(packaged: Path = _PACKAGED) -> Path:
@@ -35,6 +38,9 @@ ERROR = "message-status.error"
 QUERY = "message-status.query"
 HTTP_ERROR = "http-error"
 STATUS = "message-status"
+
+# Response media type per _format value, as the docs' introduction page maps them.
+MEDIA_TYPES = {"json": "application/json", "xml": "application/xml"}
 
 
 def _read_json(path: Path) -> Any:
@@ -55,10 +61,18 @@ def json_path(parts: Iterable[str | int]) -> str:
 
 
 @functools.cache
-def schema(name: str) -> dict[str, Any]:
-    """The schema schemas/<name>.schema.json, as a dict in file order."""
+def _schema(name: str) -> dict[str, Any]:
     loaded: dict[str, Any] = _read_json(SCHEMA_DIR / f"{name}.schema.json")
     return loaded
+
+
+def schema(name: str) -> dict[str, Any]:
+    """The schema schemas/<name>.schema.json, as a dict in file order.
+
+    A fresh copy each call: some libraries (hypothesis-jsonschema) rewrite the schemas they
+    are given, and the contract must not change under the mock.
+    """
+    return copy.deepcopy(_schema(name))
 
 
 @functools.cache
@@ -81,6 +95,7 @@ def _validated_data(name: str, schema_name: str) -> Any:
     return data
 
 
+@functools.cache
 def field_order(name: str) -> tuple[str, ...]:
     """The wire order of a body's fields: the order of its schema's 'properties'."""
     return tuple(schema(name)["properties"])
@@ -88,10 +103,16 @@ def field_order(name: str) -> tuple[str, ...]:
 
 def constants(name: str) -> dict[str, Any]:
     """The fields whose value the schema fixes with 'const' (success, code)."""
-    props = schema(name)["properties"]
-    return {key: prop["const"] for key, prop in props.items() if "const" in prop}
+    return dict(_constants(name))
 
 
+@functools.cache
+def _constants(name: str) -> tuple[tuple[str, Any], ...]:
+    props = _schema(name)["properties"]
+    return tuple((key, prop["const"]) for key, prop in props.items() if "const" in prop)
+
+
+@functools.cache
 def plain_text_fields(name: str) -> frozenset[str]:
     """String fields rendered in XML without CDATA (the 'x-xml' annotation)."""
     props = schema(name)["properties"]
@@ -107,6 +128,16 @@ def named_children_fields(name: str) -> frozenset[str]:
 def statuses() -> tuple[str, ...]:
     """Every value 'statut' can take, in the schema's order."""
     return tuple(schema(OK)["definitions"]["statut"]["enum"])
+
+
+def _build(cls: type[_T], row: Mapping[str, Any]) -> _T:
+    """A frozen record from a validated JSON row: arrays become tuples, absent keys defaults."""
+    values = {
+        f.name: tuple(row[f.name]) if str(f.type).startswith("tuple") else row[f.name]
+        for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+        if f.name in row
+    }
+    return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -141,18 +172,7 @@ def _catalogue(operation: str) -> dict[str, Any]:
 @functools.cache
 def control_codes(operation: str = STATUS) -> dict[int, ControlCode]:
     """The catalogue of one operation's control codes, keyed by code, in file order."""
-    data = _catalogue(operation)
-    return {
-        row["code"]: ControlCode(
-            code=row["code"],
-            success=row["success"],
-            trigger=row["trigger"],
-            message=row["message"],
-            http_status=row["http_status"],
-            sources=tuple(row["sources"]),
-        )
-        for row in data["codes"]
-    }
+    return {row["code"]: _build(ControlCode, row) for row in _catalogue(operation)["codes"]}
 
 
 @dataclass(frozen=True)
@@ -163,27 +183,55 @@ class Assumption:
     question: str
     decision: str
     value: Any
-    alternatives: tuple[Any, ...]
     sources: tuple[str, ...]
     probe: str
+    alternatives: tuple[Any, ...] = ()
 
 
 @functools.cache
 def assumptions() -> dict[str, Assumption]:
     """The ledger schemas/assumptions.json, keyed by id."""
     data = _validated_data("assumptions", "assumptions")
-    return {
-        row["id"]: Assumption(
-            id=row["id"],
-            question=row["question"],
-            decision=row["decision"],
-            value=row["value"],
-            alternatives=tuple(row.get("alternatives", ())),
-            sources=tuple(row["sources"]),
-            probe=row["probe"],
-        )
-        for row in data["assumptions"]
-    }
+    return {row["id"]: _build(Assumption, row) for row in data["assumptions"]}
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One endpoint the mock serves, and the schemas of its request and answers."""
+
+    id: str
+    method: str
+    path: str
+    summary: str
+    ok: str
+    error: str
+    codes: str
+    sources: tuple[str, ...]
+    description: str = ""
+    query: str | None = None
+    body: str | None = None
+    invalid: str | None = None
+    examples: tuple[Mapping[str, str], ...] = ()
+
+
+@functools.cache
+def api() -> dict[str, Any]:
+    """schemas/operations.json: the API's title, description, server and operations."""
+    data: dict[str, Any] = _validated_data("operations", "operations")
+    return data
+
+
+def operations() -> tuple[Operation, ...]:
+    """The operations the mock serves, in file order."""
+    return tuple(_build(Operation, row) for row in api()["operations"])
+
+
+def fixture_value(file: str, pointer: str) -> Any:
+    """The value at a JSON pointer ('/messages/0') in a file under fixtures/."""
+    value = _read_json(FIXTURE_DIR / file)
+    for part in filter(None, pointer.split("/")):
+        value = value[int(part)] if isinstance(value, list) else value[part]
+    return value
 
 
 def assumed(assumption_id: str) -> Any:

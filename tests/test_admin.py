@@ -112,7 +112,7 @@ def test_malformed_json_to_the_admin_api(server: ServerThread) -> None:
 def test_journal_redacts_keys_and_is_bounded(client: AdminClient, server: ServerThread) -> None:
     """The journal hides API keys in queries and bodies, and keeps the last N requests."""
     api = Transport(server.base_url)
-    api.get("/message-status", "apiKey=SeCrEt&messageId=1&phoneNumber=1")
+    api.request("GET", "/message-status", "apiKey=SeCrEt&messageId=1&phoneNumber=1")
     api.post("/send", {"apiKey": "SeCrEt", "phoneNumbers": "0600000000", "message": "x"})
     api.post("/send", b'{"apiKey": "SeCrEt", "phoneNumbers": "06')
     api.post("/send", b'{"apiKey": 12345, "message": "x"')
@@ -122,7 +122,7 @@ def test_journal_redacts_keys_and_is_bounded(client: AdminClient, server: Server
     assert entries[1]["body"] == {"apiKey": "***", "phoneNumbers": "0600000000", "message": "x"}
     assert entries[2]["body"] == '{"apiKey": "***", "phoneNumbers": "06'
     for _ in range(5):
-        api.get("/me", "apiKey=x")
+        api.request("GET", "/me", "apiKey=x")
     kept = client._admin("GET", "/requests")
     assert (len(kept["requests"]), kept["dropped"], kept["requests"][-1]["status"]) == (5, 4, 200)
 
@@ -130,7 +130,7 @@ def test_journal_redacts_keys_and_is_bounded(client: AdminClient, server: Server
 def test_journal_records_refused_requests(client: AdminClient, server: ServerThread) -> None:
     """Unknown paths, other methods and oversized bodies are journalled with their status."""
     api = Transport(server.base_url)
-    api.get("/nope")
+    api.request("GET", "/nope")
     api.request("PUT", "/send")
     assert api.post("/send", b"x" * (1024**2 + 1)).status == 413
     assert [(e["path"], e["status"]) for e in client.journal()] == [

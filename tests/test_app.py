@@ -32,7 +32,7 @@ def test_outbound_violation_is_a_500_and_recorded() -> None:
         record = server.app[STORE].find("1111", "0600000000")
         assert record is not None
         record["statut"] = "Sent"  # bypasses Store.put's validation, as a mock bug would
-        reply = Transport(server.base_url).get("/message-status", QUERY)
+        reply = Transport(server.base_url).get(QUERY)
         assert reply.status == 500
         assert b"violates message-status.ok at $.statut" in reply.raw
         assert [v.path for v in server.violations()] == ["$.statut"]
@@ -45,7 +45,7 @@ def test_store_put_validates_and_reset_restores() -> None:
         record = {**store.find("1111", "0600000000"), "messageId": "42", "statut": "Waiting"}  # type: ignore[dict-item]
         store.put(record)
         transport = Transport(server.base_url)
-        reply = transport.get("/message-status", QUERY.replace("1111", "42"))
+        reply = transport.get(QUERY.replace("1111", "42"))
         assert reply.data()["statut"] == "Waiting"
         with pytest.raises(FixtureError, match="statut"):
             store.put({**record, "statut": "nope"})
@@ -86,7 +86,7 @@ def test_access_log_redacts_api_key(caplog: pytest.LogCaptureFixture) -> None:
     """The access log has one line per request and never the API key."""
     caplog.set_level(logging.INFO, logger="mock_server.access")
     with ServerThread(Settings()) as server:
-        Transport(server.base_url).get("/message-status", QUERY.replace("YOUR_API_KEY", "SeCrEt"))
+        Transport(server.base_url).get(QUERY.replace("YOUR_API_KEY", "SeCrEt"))
     lines = [r.getMessage() for r in caplog.records if r.name == "mock_server.access"]
     assert len(lines) == 1
     assert "apiKey=***" in lines[0] and "SeCrEt" not in lines[0]

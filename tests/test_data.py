@@ -134,6 +134,16 @@ class TestAssumptions:
         for entry in spec.assumptions().values():
             assert entry.sources and entry.probe and entry.decision
 
+    def test_non_blank_pattern_matches_the_ledger(self) -> None:
+        """The query schema's non-blank apiKey pattern excludes exactly the ledger's blanks."""
+        blanks = spec.assumed("empty-parameter")["whitespace"]
+        pattern = spec.schema(spec.QUERY)["properties"]["apiKey"]["pattern"]
+        assert pattern == "[^" + "".join(_regex_escape(c) for c in blanks) + "]"
+
+
+def _regex_escape(char: str) -> str:
+    return {" ": " ", "\t": "\\t", "\n": "\\n", "\r": "\\r"}.get(char, f"\\u{ord(char):04x}")
+
 
 class TestFixtures:
     def test_fixtures_load(self) -> None:
@@ -373,5 +383,5 @@ def test_trigger_kinds_in_python_are_in_the_schema() -> None:
     allowed = set(
         spec.schema("control-codes")["definitions"]["trigger"]["properties"]["kind"]["enum"]
     )
-    implemented = set(controls.GENERIC_KINDS).union(*(kinds for *_, kinds in endpoints.ROUTES))
+    implemented = set(controls.GENERIC_KINDS).union(*endpoints.TRIGGERS.values())
     assert implemented <= allowed

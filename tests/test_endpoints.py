@@ -36,7 +36,7 @@ def _send(api: Transport, numbers: str, **fields: Any) -> Reply:
 
 def _status(api: Transport, message_id: Any, number: str) -> dict[str, Any]:
     data: dict[str, Any] = api.get(
-        "/message-status", f"apiKey={KEY}&messageId={message_id}&phoneNumber={number}"
+        f"apiKey={KEY}&messageId={message_id}&phoneNumber={number}"
     ).data()
     return data
 
@@ -188,10 +188,10 @@ class TestSend:
 
     def test_sandbox_send_is_not_charged(self, api: Transport) -> None:
         """A sandbox send answers its cost but leaves the credits as they were."""
-        before = api.get("/me", f"apiKey={KEY}").data()["credits"]
+        before = api.request("GET", "/me", f"apiKey={KEY}").data()["credits"]
         assert _send(api, "0600000000", sandbox=True).data()["cost"] == 0.045
         assert _send(api, "0600000000", sandbox="1").data()["nb_sms"] == 1
-        assert api.get("/me", f"apiKey={KEY}").data()["credits"] == before
+        assert api.request("GET", "/me", f"apiKey={KEY}").data()["credits"] == before
 
 
 class TestStatuses:
@@ -202,7 +202,7 @@ class TestStatuses:
         message_id = _send(api, "0600000002,0600000005").data()["message_id"]
         _advance(server, 3600)
         single = {n: _status(api, message_id, n)["statut"] for n in ("0600000002", "0600000005")}
-        bulk = api.get("/bulk-status", f"apiKey={KEY}&messageId={message_id}").data()
+        bulk = api.request("GET", "/bulk-status", f"apiKey={KEY}&messageId={message_id}").data()
         assert spec.first_error("bulk-status.ok", bulk) is None
         assert {e["phoneNumber"]: e["status"] for e in bulk["StatutResponse_List"]} == single
         assert [e["stopSMS"] for e in bulk["StatutResponse_List"]] == [False, True]
@@ -214,7 +214,7 @@ class TestStatuses:
 
     def test_bulk_status_of_a_fixture_message(self, api: Transport) -> None:
         """A fixture message is reported by bulk-status with an epoch date."""
-        data = api.get("/bulk-status", f"apiKey={KEY}&messageId=1111").data()
+        data = api.request("GET", "/bulk-status", f"apiKey={KEY}&messageId=1111").data()
         assert data["StatutResponse_List"] == [
             {"phoneNumber": "0600000000", "status": "Delivered", "stopSMS": False,
              "date": dates.to_epoch(dates.parse("2015-02-07 22:39:46"))}
@@ -227,7 +227,7 @@ class TestStatuses:
     )  # fmt: skip
     def test_bulk_status_errors(self, api: Transport, query: str, code: int) -> None:
         """bulk-status answers codes 1, 3, 10 and 4."""
-        data = api.get("/bulk-status", query).data()
+        data = api.request("GET", "/bulk-status", query).data()
         assert data["code"] == code
         assert spec.first_error("bulk-status.error", data) is None
 
@@ -270,20 +270,20 @@ class TestCancel:
         """A scheduled send can be cancelled once; it then reports the cancelled status."""
         message_id = _send(api, "0600000000", **_future()).data()["message_id"]
         query = f"apiKey={KEY}&messageId={message_id}"
-        first = api.get("/message-cancel", query).data()
+        first = api.request("GET", "/message-cancel", query).data()
         assert first == {"success": True, "code": 200, "message": "L'envoi du SMS a été annulé."}
-        assert _code(api.get("/message-cancel", query)) == 5
+        assert _code(api.request("GET", "/message-cancel", query)) == 5
         _advance(server, 3 * 86400)
         assert _status(api, message_id, "0600000000")["statut"] == spec.assumed("cancelled-status")
 
     def test_cancel_refunds_the_credits(self, api: Transport) -> None:
         """A cancelled send costs nothing; a scheduled one counts in toSend until then."""
-        before = api.get("/me", f"apiKey={KEY}").data()["credits"]
+        before = api.request("GET", "/me", f"apiKey={KEY}").data()["credits"]
         message_id = _send(api, "0600000000", **_future()).data()["message_id"]
-        pending = api.get("/me", f"apiKey={KEY}").data()["credits"]
+        pending = api.request("GET", "/me", f"apiKey={KEY}").data()["credits"]
         assert (pending["creditSms"], pending["toSend"]) == (before["creditSms"] - 1, 1)
-        api.get("/message-cancel", f"apiKey={KEY}&messageId={message_id}")
-        assert api.get("/me", f"apiKey={KEY}").data()["credits"] == before
+        api.request("GET", "/message-cancel", f"apiKey={KEY}&messageId={message_id}")
+        assert api.request("GET", "/me", f"apiKey={KEY}").data()["credits"] == before
 
     def test_cancel_too_late_and_after_sending(self, api: Transport, server: ServerThread) -> None:
         """Less than 5 minutes ahead answers 6; once sent, 7; unscheduled, 7."""
@@ -291,12 +291,12 @@ class TestCancel:
         query = f"apiKey={KEY}&messageId={message_id}"
         start = server.app[STORE].outbox.recipients(str(message_id))[0].start
         _advance(server, start - server.app[STORE].clock.now() - 60)
-        assert _code(api.get("/message-cancel", query)) == 6
+        assert _code(api.request("GET", "/message-cancel", query)) == 6
         _advance(server, 120)
-        assert _code(api.get("/message-cancel", query)) == 7
+        assert _code(api.request("GET", "/message-cancel", query)) == 7
         now = _send(api, "0600000000").data()["message_id"]
-        assert _code(api.get("/message-cancel", f"apiKey={KEY}&messageId={now}")) == 7
-        assert _code(api.get("/message-cancel", f"apiKey={KEY}&messageId=1111")) == 7
+        assert _code(api.request("GET", "/message-cancel", f"apiKey={KEY}&messageId={now}")) == 7
+        assert _code(api.request("GET", "/message-cancel", f"apiKey={KEY}&messageId=1111")) == 7
 
     @pytest.mark.parametrize(
         ("query", "code"),
@@ -305,7 +305,7 @@ class TestCancel:
     )  # fmt: skip
     def test_cancel_errors(self, api: Transport, query: str, code: int) -> None:
         """message-cancel answers codes 1, 3, 10 and 4."""
-        data = api.get("/message-cancel", query).data()
+        data = api.request("GET", "/message-cancel", query).data()
         assert data["code"] == code
         assert spec.first_error("message-cancel.error", data) is None
 
@@ -313,24 +313,24 @@ class TestCancel:
 class TestMe:
     def test_credits_decrease_as_messages_are_sent(self, api: Transport) -> None:
         """Each charged SMS takes one credit and its price from the balance."""
-        before = api.get("/me", f"apiKey={KEY}").data()
+        before = api.request("GET", "/me", f"apiKey={KEY}").data()
         assert spec.first_error("me.ok", before) is None
         _send(api, "0600000000,+212620123456")
-        after = api.get("/me", f"apiKey={KEY}").data()["credits"]
+        after = api.request("GET", "/me", f"apiKey={KEY}").data()["credits"]
         assert after["creditSms"] == before["credits"]["creditSms"] - 2
         assert float(after["solde"]) == pytest.approx(float(before["credits"]["solde"]) - 0.085)
         assert after["balance"] == after["solde"]
 
     def test_me_in_xml_names_the_user_fields(self, api: Transport) -> None:
         """In XML, user has named children and credits anonymous entries."""
-        raw = api.get("/me", f"apiKey={KEY}&_format=xml").raw.decode()
+        raw = api.request("GET", "/me", f"apiKey={KEY}&_format=xml").raw.decode()
         assert "<username><![CDATA[developer@example.com]]></username>" in raw
         assert "    <entry>1000</entry>" in raw
 
     @pytest.mark.parametrize(("query", "code"), [("", 1), ("apiKey=nope", 10)])
     def test_me_errors(self, api: Transport, query: str, code: int) -> None:
         """me answers codes 1 and 10."""
-        data = api.get("/me", query).data()
+        data = api.request("GET", "/me", query).data()
         assert data["code"] == code
         assert spec.first_error("me.error", data) is None
 

@@ -71,4 +71,6 @@ def test_any_message_id_gets_a_documented_answer(
 ) -> None:
     """Any messageId to the GET endpoints gets a documented answer, never a 5xx."""
     operation = path.strip("/")
-    _fits(api.get(path, encode_query({"apiKey": KEY, "messageId": message_id})), operation)
+    _fits(
+        api.request("GET", path, encode_query({"apiKey": KEY, "messageId": message_id})), operation
+    )

@@ -98,13 +98,13 @@ def test_catalogue_breaking_its_schema_is_refused(
     shutil.copy(spec.SCHEMA_DIR / "control-codes.schema.json", tmp_path)
     (tmp_path / "control-codes.json").write_text('{"operation": "x", "codes": [{"code": 1}]}')
     monkeypatch.setattr(spec, "SCHEMA_DIR", tmp_path)
-    spec.schema.cache_clear()
+    spec._schema.cache_clear()
     spec.validator_for.cache_clear()
     try:
         with pytest.raises(SpecError, match=r"breaks control-codes at \$\.codes\[0\]"):
             spec._validated_data("control-codes", "control-codes")
     finally:
-        spec.schema.cache_clear()
+        spec._schema.cache_clear()
         spec.validator_for.cache_clear()
 
 
@@ -112,7 +112,7 @@ def test_precedence_must_name_every_error_code(monkeypatch: pytest.MonkeyPatch) 
     """A precedence list that forgets a code is refused at startup."""
     ledger = dict(spec.assumptions())
     ledger["control-code-precedence"] = spec.Assumption(
-        "control-code-precedence", "q", "d", [1, 2, 3, 10], (), ("s",), "p"
+        "control-code-precedence", "q", "d", [1, 2, 3, 10], ("s",), "p"
     )
     monkeypatch.setattr(spec, "assumptions", lambda: ledger)
     with pytest.raises(SpecError, match=r"leaves out codes \[4\]"):
@@ -122,3 +122,10 @@ def test_precedence_must_name_every_error_code(monkeypatch: pytest.MonkeyPatch) 
 def test_json_path_rendering() -> None:
     """Paths render as $.a[0].b."""
     assert spec.json_path(["messages", 0, "statut"]) == "$.messages[0].statut"
+
+
+def test_schemas_cannot_be_changed_by_their_users() -> None:
+    """Changing a schema returned by spec.schema leaves the contract as it was."""
+    mine = spec.schema(spec.OK)
+    mine["properties"].clear()
+    assert spec.schema(spec.OK)["properties"]

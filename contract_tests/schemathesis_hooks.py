@@ -1,0 +1,74 @@
+"""Schemathesis hooks for this API: XML bodies, and control codes carried in the body.
+
+Load with SCHEMATHESIS_HOOKS=contract_tests.schemathesis_hooks. SMS Partner answers errors
+with HTTP 200 and {"success": false, "code": N}; Schemathesis judges by HTTP status, so after
+each call the status is set to the code's http_status from the control-code catalogue
+of its operation (schemas/control-codes*.json), the status the mock itself uses with
+--error-status 4xx.
+
+With SMSPARTNER_API_KEY (and SMSPARTNER_MESSAGE_ID, SMSPARTNER_PHONE_NUMBER) set, a valid
+generated query is also tried with that key (and that message), so that the success path
+and the unknown-message path are reached, not only the unknown-key answer.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import schemathesis
+from hypothesis import strategies as st
+
+from mock_server import spec
+
+from .transport import decode_xml
+
+
+@schemathesis.deserializer("application/xml")
+def positional_xml(ctx: schemathesis.DeserializationContext, response: Any) -> Any:
+    """The documented positional XML, decoded by the schemas into its JSON equivalent."""
+    return decode_xml(response.content)
+
+
+def _body(response: Any) -> Any:
+    media_type = response.headers.get("content-type", [""])[0].split(";")[0].strip()
+    if media_type == spec.MEDIA_TYPES["xml"]:
+        return decode_xml(response.content)
+    return json.loads(response.content)
+
+
+def _operation_of(method: str, path: str) -> str:
+    """The id of the operation of schemas/operations.json at this method and path."""
+    return next(op.id for op in spec.operations() if (op.method, op.path) == (method.upper(), path))
+
+
+@schemathesis.hook
+def after_call(ctx: schemathesis.HookContext, case: schemathesis.Case, response: Any) -> None:
+    """Give a documented error body the HTTP status of its control code."""
+    if response.status_code != 200:
+        return
+    try:
+        body = _body(response)
+    except ValueError:
+        return  # left for the response checks to report
+    code = body.get("code") if isinstance(body, Mapping) else None
+    operation = _operation_of(case.method, case.path)
+    documented = spec.control_codes(operation).get(code) if isinstance(code, int) else None
+    if documented is not None and body.get("success") is False:
+        response.status_code = documented.http_status
+
+
+@schemathesis.hook
+def flatmap_query(ctx: schemathesis.HookContext, query: Any) -> st.SearchStrategy[Any]:
+    """A valid query as generated, with the known key, or with the known key and message."""
+    key = os.environ.get("SMSPARTNER_API_KEY")
+    if not key or not isinstance(query, dict) or spec.first_error(spec.QUERY, query):
+        return st.just(query)  # negative cases stay as generated
+    variants = [query, {**query, "apiKey": key}]
+    message_id = os.environ.get("SMSPARTNER_MESSAGE_ID")
+    phone = os.environ.get("SMSPARTNER_PHONE_NUMBER")
+    if message_id and phone:
+        variants.append({**query, "apiKey": key, "messageId": message_id, "phoneNumber": phone})
+    return st.sampled_from(variants)

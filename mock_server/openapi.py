@@ -1,0 +1,169 @@
+"""The OpenAPI 3.0 document of the mock, generated from schemas/ (never written by hand).
+
+Each operation of schemas/operations.json becomes a path; its query schema becomes query
+parameters; its success and error schemas become components shared by the JSON and XML
+media types; examples come from the fixtures and the control-code catalogue. Draft-07
+schemas are translated to OpenAPI 3.0 schema objects: local '#/definitions/x' references
+move to '#/components/schemas/<schema>.x', and 'const' becomes a one-value 'enum'.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from . import rendering, spec
+
+OPENAPI_VERSION = "3.0.3"
+_DROPPED = ("$schema", "$id", "definitions", "title")
+
+
+def _translate(node: Any, owner: str) -> Any:
+    if isinstance(node, dict):
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if key in _DROPPED:
+                continue
+            if key == "$ref":
+                out[key] = f"#/components/schemas/{owner}.{value.rsplit('/', 1)[1]}"
+            elif key == "const":
+                out["enum"] = [value]
+            elif key == "properties":
+                out[key] = {name: _translate(sub, owner) for name, sub in value.items()}
+            else:
+                out[key] = _translate(value, owner)
+        return out
+    if isinstance(node, list):
+        return [_translate(item, owner) for item in node]
+    return node
+
+
+def _components(names: list[str]) -> dict[str, Any]:
+    components: dict[str, Any] = {}
+    for name in names:
+        schema = spec.schema(name)
+        components[name] = _translate(schema, name)
+        for sub, definition in schema.get("definitions", {}).items():
+            components[f"{name}.{sub}"] = _translate(definition, name)
+    return components
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _parameters(query: str) -> list[dict[str, Any]]:
+    schema = spec.schema(query)
+    required = set(schema.get("required", ()))
+    return [
+        {
+            "name": name,
+            "in": "query",
+            "required": name in required,
+            "description": prop.get("description", ""),
+            "schema": _translate({k: v for k, v in prop.items() if k != "description"}, query),
+        }
+        for name, prop in schema["properties"].items()
+    ]
+
+
+def _examples(op: spec.Operation, codes: list[spec.ControlCode]) -> dict[str, dict[str, Any]]:
+    """{media type: {example name: {'value': ...}}} from the fixtures and the catalogue."""
+    lang = spec.assumed("message-language")
+    bodies: dict[str, tuple[str, dict[str, Any]]] = {}
+    for example in op.examples:
+        found = spec.fixture_value(example["file"], example["pointer"])
+        bodies[example["summary"]] = (op.ok, {**spec.constants(op.ok), **found})
+    for code in codes:
+        if not code.success and code.shape == "message":
+            payload = {**spec.constants(op.error), "code": code.code, "message": code.message[lang]}
+            bodies[f"code {code.code}"] = (op.error, payload)
+    examples: dict[str, dict[str, Any]] = {}
+    for fmt, media_type in spec.MEDIA_TYPES.items():
+        examples[media_type] = {}
+        for name, (schema_name, payload) in bodies.items():
+            raw = rendering.render(schema_name, payload, fmt).decode("utf-8")
+            value = json.loads(raw) if fmt == "json" else raw
+            examples[media_type][name] = {"summary": name, "value": value}
+    return examples
+
+
+def _content(schema: dict[str, Any], examples: dict[str, Any] | None = None) -> dict[str, Any]:
+    content = {}
+    for media_type in spec.MEDIA_TYPES.values():
+        entry: dict[str, Any] = {"schema": schema}
+        if examples:
+            entry["examples"] = examples[media_type]
+        content[media_type] = entry
+    return content
+
+
+def _operation(op: spec.Operation) -> dict[str, Any]:
+    codes = list(spec.control_codes(op.id).values())
+    errors = [name for name in (op.error, op.invalid) if name]
+    by_status: dict[int, list[int]] = {}
+    for code in codes:
+        if not code.success:
+            by_status.setdefault(code.http_status, []).append(code.code)
+    responses: dict[str, Any] = {
+        "200": {
+            "description": "A documented outcome: the success body, or an error body "
+            "with its control code.",
+            "content": _content(
+                {"oneOf": [_ref(name) for name in (op.ok, *errors)]}, _examples(op, codes)
+            ),
+        }
+    }
+    for status, numbers in sorted(by_status.items()):
+        schema = _ref(op.error) if len(errors) == 1 else {"oneOf": [_ref(e) for e in errors]}
+        responses[str(status)] = {
+            "description": f"With --error-status 4xx: control code(s) {numbers}.",
+            "content": _content(schema),
+        }
+    operation: dict[str, Any] = {
+        "operationId": op.id,
+        "summary": op.summary,
+        "description": op.description + " Sources: " + "; ".join(op.sources) + ".",
+        "parameters": _parameters(op.query) if op.query else [],
+    }
+    if op.body:
+        body = {"application/json": {"schema": _ref(op.body)}}
+        operation["requestBody"] = {"required": True, "content": body}
+    return {**operation, "responses": responses}
+
+
+def document() -> dict[str, Any]:
+    """The whole OpenAPI document, as JSON-like data."""
+    api = spec.api()
+    ops = spec.operations()
+    names = sorted({n for op in ops for n in (op.query, op.body, op.ok, op.error, op.invalid) if n})
+    names.append(spec.HTTP_ERROR)
+    paths: dict[str, Any] = {}
+    for op in ops:
+        item = paths.setdefault(op.path, {})
+        item[op.method.lower()] = _operation(op)
+        item[op.method.lower()]["responses"]["405"] = {
+            "description": "Another method on a known path (the mock's answer; undocumented).",
+            "content": _content(_ref(spec.HTTP_ERROR)),
+        }
+    return {
+        "openapi": OPENAPI_VERSION,
+        "info": {"title": api["title"], "version": _version(), "description": api["description"]},
+        "servers": [{"url": api["server"]}],
+        "paths": paths,
+        "components": {"schemas": _components(names)},
+    }
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("smspartner-contract-kit")
+    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        return "0+unknown"
+
+
+def render() -> str:
+    """The document as the text committed in openapi.json."""
+    return json.dumps(document(), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,122 @@
+"""pytest plugin: a running SMS Partner mock in one fixture.
+
+    def test_delivered(smspartner_mock):
+        url = f"{smspartner_mock.base_url}/message-status?apiKey={smspartner_mock.api_key}..."
+
+The mock starts once per distinct configuration and session (background thread, port 0)
+and is reset before each test. Configure it with a marker,
+@pytest.mark.smspartner_mock(lang="en", date_format="epoch", error_status="4xx"), or by
+overriding the `smspartner_mock_settings` fixture. A body the mock refused to send because
+it broke its schema fails the test that caused it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+
+from . import spec
+from .runner import ServerThread
+from .settings import STORE, Settings
+
+
+class MockHandle:
+    """What a test gets: where the mock is, a key it accepts, and its state."""
+
+    def __init__(self, server: ServerThread) -> None:
+        self._server = server
+        self.base_url = server.base_url
+        self.api_key = sorted(server.api_keys)[0]
+        self.settings = server.settings
+
+    def url(self, path: str = "/message-status", **params: str) -> str:
+        """A full URL under /v1 with the API key and the given parameters, percent-encoded."""
+        return f"{self.base_url}{path}?{urlencode({'apiKey': self.api_key, **params})}"
+
+    def add_message(self, message_id: str, phone_number: str, **fields: Any) -> dict[str, Any]:
+        """Add (or replace) a message; unspecified fields come from the documented example.
+
+        Fields use the wire names (statut, stopSms, date, cost, countryCode, currency). The
+        record is validated against the success schema: a bad one raises FixtureError.
+        """
+        template = dict(spec.load_fixtures(self.settings.fixtures).messages[0])
+        record = {**template, "messageId": message_id, "number": phone_number, **fields}
+        return self._server.app[STORE].put(record)
+
+    def set_status(self, message_id: str, phone_number: str, statut: str) -> dict[str, Any]:
+        """Change the statut of a message the mock holds; KeyError if it holds none."""
+        record = self._server.app[STORE].find(message_id, phone_number)
+        if record is None:
+            raise KeyError(f"No message {message_id!r} for {phone_number!r}")
+        return self._server.app[STORE].put({**record, "statut": statut})
+
+    def messages(self) -> list[dict[str, Any]]:
+        """Every message the mock holds."""
+        return self._server.app[STORE].messages()
+
+    def reset(self) -> None:
+        """Back to the fixtures, as at the start of each test."""
+        self._server.reset()
+
+    def __repr__(self) -> str:
+        return f"<smspartner mock at {self.base_url}>"
+
+
+class _Servers:
+    """The session's mocks, one per distinct Settings value."""
+
+    def __init__(self) -> None:
+        self._servers: dict[Settings, ServerThread] = {}
+
+    def get(self, settings: Settings) -> ServerThread:
+        if settings not in self._servers:
+            self._servers[settings] = ServerThread(settings).start()
+        return self._servers[settings]
+
+    def stop(self) -> None:
+        for server in self._servers.values():
+            server.stop()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "smspartner_mock(**settings): configure the smspartner_mock fixture "
+        "(lang, date_format, error_status, api_keys, fixtures)",
+    )
+
+
+@pytest.fixture(scope="session")
+def smspartner_mock_servers() -> Iterator[_Servers]:
+    """The running mocks of this session (started on first use, stopped at the end)."""
+    servers = _Servers()
+    yield servers
+    servers.stop()
+
+
+@pytest.fixture
+def smspartner_mock_settings(request: pytest.FixtureRequest) -> Settings:
+    """Settings of the mock for this test: the marker's keywords over the defaults."""
+    marker = request.node.get_closest_marker("smspartner_mock")
+    options = dict(marker.kwargs) if marker else {}
+    options.setdefault("access_log", False)
+    if "api_keys" in options:
+        options["api_keys"] = tuple(options["api_keys"])
+    return Settings(**options)
+
+
+@pytest.fixture
+def smspartner_mock(
+    smspartner_mock_servers: _Servers, smspartner_mock_settings: Settings
+) -> Iterator[MockHandle]:
+    """A running SMS Partner mock, reset to its fixtures for this test."""
+    server = smspartner_mock_servers.get(smspartner_mock_settings)
+    handle = MockHandle(server)
+    handle.reset()
+    yield handle
+    violations = server.violations()
+    if violations:
+        pytest.fail(f"The mock refused to send {len(violations)} invalid body(ies): {violations}")

@@ -1,0 +1,82 @@
+"""The pytest plugin, used the way a user's suite uses it."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+
+import pytest
+
+from mock_server.errors import FixtureError
+from mock_server.pytest_plugin import MockHandle
+
+
+def _get(url: str) -> dict[str, object]:
+    with urllib.request.urlopen(url) as response:
+        return json.load(response)  # type: ignore[no-any-return]
+
+
+def test_fixture_serves_the_documented_example(smspartner_mock: MockHandle) -> None:
+    """The fixture hands over a running mock that knows the documented example."""
+    body = _get(smspartner_mock.url(messageId="1111", phoneNumber="0600000000"))
+    assert body["messageId"] == "1111"
+    assert smspartner_mock.api_key == "YOUR_API_KEY"
+    assert repr(smspartner_mock).startswith("<smspartner mock at http://127.0.0.1:")
+
+
+def test_added_message_is_served_and_validated(smspartner_mock: MockHandle) -> None:
+    """add_message fills unspecified fields from the example and refuses invalid records."""
+    smspartner_mock.add_message("42", "+33612345678", statut="Waiting")
+    body = _get(smspartner_mock.url(messageId="42", phoneNumber="0612345678"))
+    assert (body["statut"], body["number"], body["cost"]) == ("Waiting", "+33612345678", 0.045)
+    with pytest.raises(FixtureError, match="statut"):
+        smspartner_mock.add_message("43", "0600000001", statut="Sent")
+
+
+def test_state_is_reset_between_tests(smspartner_mock: MockHandle) -> None:
+    """The message added by the previous test is gone."""
+    assert {m["messageId"] for m in smspartner_mock.messages()} == {
+        "1111", "1112", "1113", "1114", "1115", "2270142",
+    }  # fmt: skip
+
+
+def test_set_status_changes_a_message(smspartner_mock: MockHandle) -> None:
+    """set_status moves a known message to another status; an unknown one raises."""
+    smspartner_mock.set_status("1113", "0622222222", "Not delivered")
+    assert _get(smspartner_mock.url(messageId="1113", phoneNumber="0622222222"))["statut"] == (
+        "Not delivered"
+    )
+    with pytest.raises(KeyError, match="No message '9' for '0600000000'"):
+        smspartner_mock.set_status("9", "0600000000", "Waiting")
+
+
+@pytest.mark.smspartner_mock(lang="en", api_keys=["k1"], date_format="epoch")
+def test_marker_configures_the_mock(smspartner_mock: MockHandle) -> None:
+    """The marker's keywords become the mock's settings."""
+    assert smspartner_mock.api_key == "k1"
+    assert _get(smspartner_mock.url(messageId="1"))["message"] == "The phone number is required"
+    assert _get(smspartner_mock.url(messageId="1111", phoneNumber="0600000000"))["date"] == (
+        "1423345186"
+    )
+
+
+def test_schema_violation_fails_the_test(pytester: pytest.Pytester) -> None:
+    """A body the mock refuses to send fails the test that caused it."""
+    pytester.makepyfile(
+        """
+        import urllib.error, urllib.request
+        from mock_server.settings import STORE
+
+        def test_bad(smspartner_mock):
+            record = smspartner_mock._server.app[STORE].find("1111", "0600000000")
+            record["cost"] = "free"
+            try:
+                url = smspartner_mock.url(messageId="1111", phoneNumber="0600000000")
+                urllib.request.urlopen(url)
+            except urllib.error.HTTPError as error:
+                assert error.code == 500
+        """
+    )
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*The mock refused to send 1 invalid body(ies)*$.cost*"])

@@ -1,0 +1,102 @@
+"""The contract suite's transport and XML decoding, and its safety against remote targets."""
+
+from __future__ import annotations
+
+import pytest
+
+from contract_tests import transport as transport_module
+from contract_tests.strategies import Query
+from contract_tests.transport import BudgetExhausted, Transport, decode_xml
+from mock_server import ServerThread
+
+QUERY = "apiKey=YOUR_API_KEY&messageId=1111&phoneNumber=0600000000"
+
+
+@pytest.fixture(scope="module")
+def server() -> ServerThread:
+    with ServerThread() as running:
+        yield running
+
+
+def test_guarded_transport_only_gets_message_status(server: ServerThread) -> None:
+    """Against a remote target, nothing but GET /message-status leaves the suite."""
+    guarded = Transport(server.base_url, guarded=True)
+    with pytest.raises(PermissionError, match=r"Refusing POST /message-status: .* only GET"):
+        guarded.request("POST", "/message-status")
+    with pytest.raises(PermissionError, match="Refusing GET /me"):
+        guarded.get(QUERY, path="/me")
+    assert guarded.get(QUERY).status == 200
+
+
+def test_budget_stops_requests(server: ServerThread) -> None:
+    """Once the budget is spent, the transport refuses to send and says how to raise it."""
+    limited = Transport(server.base_url, guarded=True, budget=2)
+    limited.get(QUERY)
+    limited.get(QUERY)
+    with pytest.raises(BudgetExhausted, match=r"budget of 2 is spent .*--max-requests"):
+        limited.get(QUERY)
+    assert limited.sent == 2
+
+
+def test_rate_spaces_requests(server: ServerThread, monkeypatch: pytest.MonkeyPatch) -> None:
+    """At rate 4/s the transport waits about 0.25 s between two requests."""
+    sleeps: list[float] = []
+    monkeypatch.setattr(transport_module.time, "sleep", sleeps.append)
+    throttled = Transport(server.base_url, rate=4)
+    throttled.get(QUERY)
+    throttled.get(QUERY)
+    assert len(sleeps) == 1 and 0.2 < sleeps[0] <= 0.25
+
+
+def test_reported_request_never_shows_the_key(server: ServerThread) -> None:
+    """The request a reply names has its API key redacted, in the query and anywhere else."""
+    secret = Transport(server.base_url, secrets=("YOUR_API_KEY",))
+    reply = secret.get(QUERY + "&note=YOUR_API_KEY")
+    assert "YOUR_API_KEY" not in reply.request
+    assert reply.request.endswith("?apiKey=***&messageId=1111&phoneNumber=0600000000&note=***")
+
+
+def test_query_repr_hides_the_key() -> None:
+    """A generated query's repr, as Hypothesis prints it, hides the key."""
+    query = Query((("apiKey", "s3cret"), ("messageId", "1")))
+    assert repr(query) == "Query(apiKey='***', messageId='1')"
+    assert "s3cret" not in repr(query)
+
+
+def test_invalid_base_url_is_refused() -> None:
+    """A base URL without scheme or host is refused with the expected form."""
+    with pytest.raises(ValueError, match=r"expected http\(s\)://host\[:port\]/v1"):
+        Transport("api.smspartner.fr/v1")
+
+
+def test_https_uses_verified_tls() -> None:
+    """An https target gets a connection that verifies certificates."""
+    connection = Transport("https://api.smspartner.fr/v1")._connection()
+    assert connection._context.verify_mode.name == "CERT_REQUIRED"  # type: ignore[attr-defined]
+    assert connection._context.check_hostname  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"not xml", b"<other/>", b"<?xml version='1.0'?><result>text</result>"],
+)
+def test_malformed_xml_is_a_value_error(raw: bytes) -> None:
+    """A body that is not the documented XML raises ValueError, for the checks to report."""
+    with pytest.raises(ValueError, match=r"Malformed XML|not <result>"):
+        decode_xml(raw)
+
+
+def test_surplus_entries_keep_a_position_name() -> None:
+    """An extra entry is kept as entry[N] so that schema validation reports it."""
+    raw = b"<result><entry>false</entry><entry>1</entry><entry>m</entry><entry>x</entry></result>"
+    assert decode_xml(raw) == {"success": False, "code": 1, "message": "m", "entry[3]": "x"}
+
+
+def test_public_api_exports_resolve() -> None:
+    """Every name contract_tests exports resolves; others raise AttributeError."""
+    import contract_tests
+
+    for name in contract_tests.__all__:
+        assert getattr(contract_tests, name) is not None
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        contract_tests.nope  # noqa: B018
