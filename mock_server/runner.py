@@ -20,6 +20,8 @@ from aiohttp.web_response import StreamResponse
 
 from .app import create_app
 from .errors import BodyViolation
+from .faults import FAULTS
+from .journal import JOURNAL
 from .redaction import redact_query
 from .settings import SETTINGS, STORE, VIOLATIONS, Settings
 
@@ -146,9 +148,12 @@ class ServerThread:
         return self.app[VIOLATIONS].copy()
 
     def reset(self) -> None:
-        """Back to the fixtures, with no recorded violation."""
+        """Back to the fixtures, with no recorded violation: no sent message, real time,
+        an empty journal and no fault rule."""
         self.app[STORE].reset()
         self.app[VIOLATIONS].clear()
+        self.app[JOURNAL].clear()
+        self.app[FAULTS].clear()
 
     def __enter__(self) -> ServerThread:
         return self.start()

@@ -228,3 +228,14 @@ def test_rules_see_through_an_oversized_body(client: AdminClient, server: Server
     client.add_fault("latency", seconds=0.01, match={"path": "/send", "apiKey": KEY})
     assert _get(server, "/v1/send", method="POST", body=b"x" * (1024**2 + 1)).status == 413
     assert client.faults()[0]["applied"] == 0
+
+
+def test_server_thread_reset_clears_faults_and_journal() -> None:
+    """ServerThread.reset (the plugin's per-test reset) also removes faults and the journal."""
+    with ServerThread() as server:
+        client = AdminClient(server.base_url)
+        client.add_fault("reset")
+        server.reset()
+        assert _get(server).status == 200
+        server.reset()
+        assert client.faults() == [] and client.journal() == []

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 # --- README example start ---
-from mock_server import ServerThread
 from mock_server.admin_client import AdminClient
 
 
@@ -17,20 +18,18 @@ def wait_for_final_status(client: AdminClient, message_id: int, number: str) -> 
     return "gave up"
 
 
-def test_a_failed_delivery_is_reported() -> None:
+def test_a_failed_delivery_is_reported(smspartner_mock: Any) -> None:
     """The magic number 0600000002 ends 'Not delivered'; no real time passes."""
-    with ServerThread() as server:
-        client = AdminClient(server.base_url)
-        sent = client.send("0600000002", "Your code is 1234")
-        assert wait_for_final_status(client, sent["message_id"], "0600000002") == "Not delivered"
+    client = AdminClient(smspartner_mock.base_url, api_key=smspartner_mock.api_key)
+    sent = client.send("0600000002", "Your code is 1234")
+    assert wait_for_final_status(client, sent["message_id"], "0600000002") == "Not delivered"
 
 
-def test_a_stuck_message_makes_the_poller_give_up() -> None:
+def test_a_stuck_message_makes_the_poller_give_up(smspartner_mock: Any) -> None:
     """The magic number 0600000003 never leaves 'Waiting'."""
-    with ServerThread() as server:
-        client = AdminClient(server.base_url)
-        sent = client.send("0600000003", "Your code is 1234")
-        assert wait_for_final_status(client, sent["message_id"], "0600000003") == "gave up"
+    client = AdminClient(smspartner_mock.base_url, api_key=smspartner_mock.api_key)
+    sent = client.send("0600000003", "Your code is 1234")
+    assert wait_for_final_status(client, sent["message_id"], "0600000003") == "gave up"
 
 
 # --- README example end ---
