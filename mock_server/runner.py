@@ -87,6 +87,9 @@ async def serve_forever(settings: Settings, announce: Callable[[str], None] = pr
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     announce(f"SMS Partner mock serving {base_url}/message-status (Ctrl+C to stop)")
+    if settings.admin:
+        root = base_url.removesuffix("/v1")
+        announce(f"Admin API: {root}/_mock/clock, /_mock/faults, /_mock/requests, /_mock/reset")
     await stop.wait()
     announce("Shutting down")
     await runner.cleanup()

@@ -83,8 +83,9 @@ def test_busy_port_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
 
 
-def test_serve_forever_stops_on_sigterm() -> None:
-    """serve_forever announces its URL, serves, and returns on SIGTERM."""
+@pytest.mark.parametrize("admin", [True, False], ids=["admin", "no admin"])
+def test_serve_forever_stops_on_sigterm(admin: bool) -> None:
+    """serve_forever announces its URL (and the admin API's), serves, returns on SIGTERM."""
     lines: list[str] = []
 
     def announce(line: str) -> None:
@@ -94,8 +95,10 @@ def test_serve_forever_stops_on_sigterm() -> None:
             loop = asyncio.get_running_loop()
             loop.run_in_executor(None, _fetch_then_term, url.replace("message-status", QUERY))
 
-    asyncio.run(runner.serve_forever(Settings(port=0, access_log=False), announce))
+    settings = Settings(port=0, access_log=False, admin=admin)
+    asyncio.run(runner.serve_forever(settings, announce))
     assert lines[0].startswith("SMS Partner mock serving http://127.0.0.1:")
+    assert lines[1].startswith("Admin API: http://127.0.0.1:") is admin
     assert lines[-1] == "Shutting down"
 
 
