@@ -108,6 +108,8 @@ def _admin(server: Target, method: str, path: str, data: Any, status: int) -> No
 def _run_steps(server: Target, steps: list[dict[str, Any]]) -> None:
     saved = {"api_key": server.api_key}
     _admin(server, "POST", "/_mock/reset", {}, 200)
+    # frozen, only the steps move the clock: the outcome never depends on how fast they run
+    _admin(server, "POST", "/_mock/clock", {"freeze": True}, 200)
     try:
         for step in steps:
             if "advance" in step:

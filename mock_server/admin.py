@@ -116,7 +116,7 @@ def _clock_view(request: web.Request) -> dict[str, Any]:
     clock = request.app[STORE].clock
     now = clock.now()
     date = datetime.fromtimestamp(now, timezone.utc).isoformat()
-    return {"offset": clock.offset, "now": now, "date": date}
+    return {"offset": clock.offset, "frozen": clock.frozen, "now": now, "date": date}
 
 
 async def get_clock(request: web.Request) -> web.Response:
@@ -124,20 +124,23 @@ async def get_clock(request: web.Request) -> web.Response:
     return answer("admin-clock", _clock_view(request))
 
 
-async def advance_clock(request: web.Request) -> web.Response:
-    """POST /_mock/clock {"advance": SECONDS}: move the mock's time forward."""
+async def change_clock(request: web.Request) -> web.Response:
+    """POST /_mock/clock {"advance": SECONDS} and/or {"freeze": true|false}."""
     data = await _json_object(request)
-    seconds = data.get("advance")
-    if (
-        set(data) != {"advance"}
-        or isinstance(seconds, bool)
-        or not isinstance(seconds, int | float)
-    ):
-        raise AdminError(400, f'Expected {{"advance": SECONDS}}; received {json.dumps(data)[:200]}')
+    problem = spec.first_error("admin-clock-change", data)
+    if problem:
+        raise AdminError(
+            400,
+            'Expected {"advance": SECONDS} and/or {"freeze": true|false}; '
+            f"received {json.dumps(data)[:200]} ({problem[1]} at {problem[0]})",
+        )
+    clock = request.app[STORE].clock
     try:
-        request.app[STORE].clock.advance(seconds)
-    except ValueError as exc:
+        clock.advance(data.get("advance", 0))
+    except ValueError as exc:  # NaN, or past the clock's range: nothing changed
         raise AdminError(400, str(exc)) from exc
+    if "freeze" in data:
+        clock.freeze(data["freeze"])
     return answer("admin-clock", _clock_view(request))
 
 
@@ -179,7 +182,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/_mock/messages", list_messages)
     app.router.add_post("/_mock/messages", add_message)
     app.router.add_get("/_mock/clock", get_clock)
-    app.router.add_post("/_mock/clock", advance_clock)
+    app.router.add_post("/_mock/clock", change_clock)
     app.router.add_get("/_mock/requests", journal)
     app.router.add_get("/_mock/faults", list_faults)
     app.router.add_post("/_mock/faults", add_fault)

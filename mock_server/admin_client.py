@@ -89,13 +89,19 @@ class AdminClient:
         return answer
 
     def clock(self) -> dict[str, Any]:
-        """The clock: {'offset': seconds ahead of real time, 'now': epoch, 'date': ISO UTC}."""
+        """The clock: {'offset': seconds ahead, 'frozen': bool, 'now': epoch, 'date': ISO UTC}."""
         answer: dict[str, Any] = self._admin("GET", "/clock")
         return answer
 
     def advance(self, seconds: float) -> dict[str, Any]:
         """Move the mock's time forward by seconds; returns the clock."""
         answer: dict[str, Any] = self._admin("POST", "/clock", {"advance": seconds})
+        return answer
+
+    def freeze(self, frozen: bool = True) -> dict[str, Any]:
+        """Stop (or, with False, resume) following real time; only advance() then moves
+        the clock, so answers do not depend on how long a test takes. Returns the clock."""
+        answer: dict[str, Any] = self._admin("POST", "/clock", {"freeze": frozen})
         return answer
 
     def journal(self) -> list[dict[str, Any]]:

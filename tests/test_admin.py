@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -82,7 +83,8 @@ def test_add_message_then_status(client: AdminClient) -> None:
     ("call", "message"),
     [
         (lambda c: c.add_message({"messageId": "1"}), "'number' is a required property"),
-        (lambda c: c.advance(-5), "The clock only moves forward; received -5 seconds"),
+        (lambda c: c.advance(-5), "-5 is less than the minimum of 0 at $.advance"),
+        (lambda c: c._admin("POST", "/clock", {}), "Expected {"),
         (lambda c: c.advance(10**12), "cannot pass"),
         (lambda c: c._admin("POST", "/clock", {"advance": True}), 'Expected {"advance": SECONDS}'),
         (lambda c: c._admin("POST", "/clock", {"advance": 1, "x": 2}), "Expected {"),
@@ -90,7 +92,17 @@ def test_add_message_then_status(client: AdminClient) -> None:
         (lambda c: c.add_fault("teapot"), "Invalid fault rule at $.kind"),
         (lambda c: c.add_fault("http-error", status=404), "Invalid fault rule at $.status"),
     ],
-    ids=["bad record", "negative", "huge", "boolean", "extra field", "list", "kind", "status"],
+    ids=[
+        "bad record",
+        "negative",
+        "empty",
+        "huge",
+        "boolean",
+        "extra field",
+        "list",
+        "kind",
+        "status",
+    ],
 )
 def test_bad_admin_requests_are_400_with_the_reason(
     client: AdminClient, call: Any, message: str
@@ -213,3 +225,21 @@ def test_statuses_over_http_only_move_forward(
         finals = [s for s in history if s != pending]
         assert finals == history[len(history) - len(finals) :], history
         assert len(set(finals)) <= 1, history
+
+
+def test_a_frozen_clock_moves_only_when_advanced(client: AdminClient) -> None:
+    """Frozen, the mock's time stands still through real time; resuming does not jump."""
+    frozen = client.freeze()
+    time.sleep(0.05)
+    assert client.clock()["now"] == frozen["now"] and frozen["frozen"] is True
+    assert client.advance(60)["now"] == frozen["now"] + 60
+    resumed = client.freeze(False)
+    assert resumed["frozen"] is False and resumed["now"] >= frozen["now"] + 60
+    assert resumed["offset"] < 60  # real time went on while frozen
+
+
+def test_a_failed_advance_changes_nothing(client: AdminClient) -> None:
+    """An advance refused by the clock leaves it neither advanced nor frozen."""
+    with pytest.raises(AdminClientError):
+        client._admin("POST", "/clock", {"advance": 10**12, "freeze": True})
+    assert client.clock()["offset"] == 0 and client.clock()["frozen"] is False

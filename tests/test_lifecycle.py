@@ -43,6 +43,22 @@ class TestClock:
         clock.reset()
         assert clock.now() == 100
 
+    def test_freezing_stops_real_time_without_a_jump(self) -> None:
+        """Frozen, the source no longer moves the clock; resuming keeps now() where it was."""
+        real = [100.0]
+        clock = Clock(lambda: real[0])
+        clock.freeze(True)
+        clock.freeze(True)  # freezing twice keeps the first moment
+        real[0] = 150.0
+        assert clock.now() == 100 and clock.frozen
+        clock.freeze(False)
+        clock.freeze(False)
+        assert clock.now() == 100 and clock.offset == -50
+        real[0] = 160.0
+        assert clock.now() == 110
+        clock.reset()
+        assert (clock.now(), clock.frozen) == (160, False)
+
     @pytest.mark.parametrize("seconds", [-1, math.nan])
     def test_the_clock_never_goes_back(self, seconds: float) -> None:
         """A negative or NaN advance is refused."""
