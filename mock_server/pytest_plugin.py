@@ -12,13 +12,14 @@ it broke its schema fails the test that caused it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 
 from . import spec
+from .admin_client import AdminClient
 from .runner import ServerThread
 from .settings import STORE, Settings
 
@@ -31,6 +32,9 @@ class MockHandle:
         self.base_url = server.base_url
         self.api_key = sorted(server.api_keys)[0]
         self.settings = server.settings
+        self.admin = AdminClient(
+            server.base_url, token=server.settings.admin_token, api_key=self.api_key
+        )
 
     def url(self, path: str = "/message-status", **params: str) -> str:
         """A full URL under /v1 with the API key and the given parameters, percent-encoded."""
@@ -60,6 +64,44 @@ class MockHandle:
     def reset(self) -> None:
         """Back to the fixtures, as at the start of each test."""
         self._server.reset()
+
+    # The lifecycle helpers go through the admin API over HTTP, as they would against a
+    # mock in another process (AdminClient(url) there does the same).
+
+    def send(
+        self, phone_numbers: str | Sequence[str], message: str, **options: Any
+    ) -> dict[str, Any]:
+        """POST /v1/send with this mock's key; each recipient starts 'Waiting'."""
+        return self.admin.send(phone_numbers, message, **options)
+
+    def status(self, message_id: int | str, phone_number: str) -> dict[str, Any]:
+        """GET /v1/message-status for one recipient: the decoded answer."""
+        return self.admin.status(message_id, phone_number)
+
+    def advance(self, seconds: float) -> dict[str, Any]:
+        """Move the mock's clock forward (no real time passes); returns the clock."""
+        return self.admin.advance(seconds)
+
+    def freeze(self, frozen: bool = True) -> dict[str, Any]:
+        """Stop (or restart) real time in the mock's clock: then only advance() moves it."""
+        return self.admin.freeze(frozen)
+
+    def clock(self) -> dict[str, Any]:
+        """The mock's clock: offset, whether frozen, and the current time."""
+        return self.admin.clock()
+
+    def add_fault(self, kind: str, **rule: Any) -> dict[str, Any]:
+        """Inject a fault (latency, http-error, rate-limit, malformed-json, truncated, reset,
+        no-answer), matched on path, phoneNumber, messageId or apiKey; see the README."""
+        return self.admin.add_fault(kind, **rule)
+
+    def clear_faults(self) -> None:
+        """Remove every fault."""
+        self.admin.clear_faults()
+
+    def journal(self) -> list[dict[str, Any]]:
+        """The requests the mock received, oldest first, API keys redacted."""
+        return self.admin.journal()
 
     def __repr__(self) -> str:
         return f"<smspartner mock at {self.base_url}>"

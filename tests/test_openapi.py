@@ -84,7 +84,7 @@ def run_schemathesis(
     }
     command = [sys.executable, "-m", "schemathesis.cli", "run", str(COMMITTED)]
     command += ["--url", server.base_url, "--checks", "all", "--seed", "1"]
-    command += ["--max-examples", "60", "--no-color"]
+    command += ["--max-examples", "60", "--no-color", "--workers", "1"]
     if operation_id:
         command += ["--include-operation-id", operation_id]
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)

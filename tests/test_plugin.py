@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import urllib.error
 import urllib.request
 
 import pytest
@@ -80,3 +81,28 @@ def test_schema_violation_fails_the_test(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*The mock refused to send 1 invalid body(ies)*$.cost*"])
+
+
+def test_lifecycle_helpers_drive_the_mock(smspartner_mock: MockHandle) -> None:
+    """send, freeze, advance, status and clock move a message from Waiting to its final status."""
+    smspartner_mock.freeze()
+    sent = smspartner_mock.send("0600000002", "hello")
+    first = smspartner_mock.status(sent["message_id"], "0600000002")["statut"]
+    offset = smspartner_mock.advance(3600)["offset"]
+    final = smspartner_mock.status(sent["message_id"], "0600000002")["statut"]
+    assert (first, final) == ("Waiting", "Not delivered")
+    assert offset == smspartner_mock.clock()["offset"] >= 3600
+
+
+def test_fault_and_journal_helpers(smspartner_mock: MockHandle) -> None:
+    """add_fault injects a fault seen by the next request; the journal hides the key."""
+    smspartner_mock.add_fault("http-error", status=503, times=1)
+    with pytest.raises(urllib.error.HTTPError) as failed:
+        _get(smspartner_mock.url(messageId="1111", phoneNumber="0600000000"))
+    assert failed.value.code == 503
+    smspartner_mock.add_fault("http-error", status=502)
+    smspartner_mock.clear_faults()
+    assert _get(smspartner_mock.url(messageId="1111", phoneNumber="0600000000"))["success"]
+    journal = smspartner_mock.journal()
+    assert len(journal) == 2
+    assert smspartner_mock.api_key not in json.dumps(journal)
