@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -85,6 +86,7 @@ def run_schemathesis(
     command = [sys.executable, "-m", "schemathesis.cli", "run", str(COMMITTED)]
     command += ["--url", server.base_url, "--checks", "all", "--seed", "1"]
     command += ["--max-examples", "60", "--no-color", "--workers", "1"]
+    command += ["--generation-database", "none"]  # no replay of earlier runs: one seed, one run
     if operation_id:
         command += ["--include-operation-id", operation_id]
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
@@ -95,7 +97,9 @@ def test_schemathesis_passes_against_the_mock() -> None:
     with ServerThread() as server:
         result = run_schemathesis(server)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert "No issues found" in result.stdout
+    # every generated case passed (a warning, e.g. cancel finding no scheduled message, is not
+    # a failure)
+    assert re.search(r"(\d+) generated, \1 passed", result.stdout), result.stdout[-4000:]
 
 
 @pytest.mark.parametrize(

@@ -100,6 +100,7 @@ def test_fault_and_journal_helpers(smspartner_mock: MockHandle) -> None:
     with pytest.raises(urllib.error.HTTPError) as failed:
         _get(smspartner_mock.url(messageId="1111", phoneNumber="0600000000"))
     assert failed.value.code == 503
+    failed.value.close()
     smspartner_mock.add_fault("http-error", status=502)
     smspartner_mock.clear_faults()
     assert _get(smspartner_mock.url(messageId="1111", phoneNumber="0600000000"))["success"]
