@@ -5,8 +5,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from . import handlers, spec
+from .answers import AnswerCache
 from .middlewares import contract_guard
-from .settings import SETTINGS, STORE, VIOLATIONS, Settings
+from .settings import ANSWERS, SETTINGS, STORE, VIOLATIONS, Settings
 from .state import Store
 
 
@@ -18,5 +19,6 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app[SETTINGS] = settings
     app[STORE] = Store(fixtures, settings.api_keys)
     app[VIOLATIONS] = []
+    app[ANSWERS] = AnswerCache()
     app.router.add_get("/v1/message-status", handlers.message_status)
     return app

@@ -8,6 +8,7 @@ from pathlib import Path
 from aiohttp import web
 
 from . import spec
+from .answers import AnswerCache
 from .dates import DATE_FORMATS
 from .errors import BodyViolation
 from .state import Store
@@ -50,3 +51,4 @@ class Settings:
 SETTINGS = web.AppKey("settings", Settings)
 VIOLATIONS = web.AppKey("violations", list[BodyViolation])
 STORE = web.AppKey("store", Store)
+ANSWERS = web.AppKey("answers", AnswerCache)

@@ -2,7 +2,8 @@
 
 A Store is built from a Fixtures value and can be reset to it; records added at run time are
 validated against the success schema before they are stored, so the mock never holds a
-message it could not serve.
+message it could not serve. Every change bumps `version`, which is what invalidates the
+memoised answers (answers.py); records change only through put and reset.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ class Store:
         self._fixtures = fixtures
         self._api_keys = frozenset(api_keys) or frozenset(fixtures.api_keys)
         self._messages: dict[tuple[str, str], dict[str, Any]] = {}
+        self.version = 0
         self.reset()
 
     def reset(self) -> None:
@@ -31,6 +33,7 @@ class Store:
         self._messages = {
             _key(m["messageId"], m["number"]): dict(m) for m in self._fixtures.messages
         }
+        self.version += 1
 
     def accepts(self, api_key: str) -> bool:
         return api_key in self._api_keys
@@ -48,6 +51,7 @@ class Store:
         spec.check_message(record)
         stored = dict(record)
         self._messages[_key(stored["messageId"], stored["number"])] = stored
+        self.version += 1
         return stored
 
     def messages(self) -> list[dict[str, Any]]:
