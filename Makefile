@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8080
 HOST ?= 127.0.0.1
 
-.PHONY: serve test lint format clean
+.PHONY: serve test lint format clean bench soak
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,19 @@ test: $(VENV)/.installed
 	$(BIN)/mypy
 	$(BIN)/python -m pytest --cov --cov-report=term-missing $(PYTEST_ARGS)
 
+# Not part of the tests: wrk against the mock and a bare aiohttp handler; about 3 minutes.
+# BENCH_ARGS="--duration 30" for longer runs; results in bench/results/latest.{md,png}.
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	touch $@
+
+bench: $(VENV)/.bench-installed
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# The robustness soak for 60 s instead of the CI's short one.
+soak: $(VENV)/.installed
+	SOAK_SECONDS=$${SOAK_SECONDS:-60} $(BIN)/python -m pytest tests/test_robustness.py -k soak -v
+
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -34,4 +47,4 @@ format: $(VENV)/.installed
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis .mypy_cache .ruff_cache .coverage
+	rm -rf $(VENV) bench/.prism .pytest_cache .hypothesis .mypy_cache .ruff_cache .coverage
