@@ -35,7 +35,7 @@ bench: $(VENV)/.bench-installed
 
 # The robustness soak for 60 s instead of the CI's short one.
 soak: $(VENV)/.installed
-	SOAK_SECONDS=$${SOAK_SECONDS:-60} $(BIN)/python -m pytest tests/test_robustness.py -k soak -v
+	SOAK_SECONDS=$${SOAK_SECONDS:-60} $(BIN)/python -m pytest tests/test_robustness.py -m soak -v
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
