@@ -103,7 +103,11 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         yield served
         code, _ = served.stop()
         assert code == 0
-        assert "Traceback" not in served.stderr.read_text()
+        # a failure in the mock's code would show in a 500 too; this also catches one the
+        # client saw only as a close. Tracebacks inside aiohttp alone are not asserted: about
+        # one fuzz run in three ends one connection in an AttributeError in aiohttp 3.14's
+        # request handler task (url None), which the client sees as a close.
+        assert not re.search(r'File "[^"]*mock_server/', served.stderr.read_text())
 
 
 def documented_answer(served: Served) -> tuple[int, bytes]:
