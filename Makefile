@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8080
 HOST ?= 127.0.0.1
 
-.PHONY: serve test lint format openapi clean
+.PHONY: serve test lint format openapi clean bench soak
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,19 @@ test: $(VENV)/.test
 	$(BIN)/python -m coverage run -m pytest $(PYTEST_ARGS)
 	$(BIN)/python -m coverage report
 
+# Not part of the tests: wrk against the mock and a bare aiohttp handler; about 3 minutes.
+# BENCH_ARGS="--duration 30" for longer runs; results in bench/results/latest.{md,png}.
+$(VENV)/.bench: pyproject.toml $(VENV)/.serve
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	touch $@
+
+bench: $(VENV)/.bench
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# The robustness soak for 60 s instead of the CI's short one.
+soak: $(VENV)/.test
+	SOAK_SECONDS=$${SOAK_SECONDS:-60} $(BIN)/python -m pytest tests/test_robustness.py -m soak -v
+
 lint: $(VENV)/.test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -44,4 +57,4 @@ openapi: $(VENV)/.serve
 	$(BIN)/smspartner-mock openapi -o openapi.json
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis .mypy_cache .ruff_cache .coverage
+	rm -rf $(VENV) bench/.prism .pytest_cache .hypothesis .mypy_cache .ruff_cache .coverage

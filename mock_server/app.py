@@ -5,9 +5,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from . import admin, endpoints, faults, handlers, spec
+from .answers import AnswerCache
 from .journal import JOURNAL, Journal, record
 from .middlewares import contract_guard
-from .settings import SETTINGS, STORE, VIOLATIONS, Settings
+from .settings import ANSWERS, SETTINGS, STORE, VIOLATIONS, Settings
 from .state import Store
 
 
@@ -24,6 +25,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app[SETTINGS] = settings
     app[STORE] = Store(fixtures, settings.api_keys, delivery_delay=settings.delivery_delay)
     app[VIOLATIONS] = []
+    app[ANSWERS] = AnswerCache()
     app[JOURNAL] = Journal(settings.journal_size)
     faults.setup(app)
     # add_get also answers HEAD, as the live server's framework does

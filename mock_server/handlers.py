@@ -5,7 +5,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from . import dates, outcomes, query, rendering, spec
-from .settings import SETTINGS, STORE
+from .answers import Answer
+from .settings import ANSWERS, SETTINGS, STORE, Settings
+from .state import Store
 
 
 def respond(body: bytes, fmt: str, status: int = 200) -> web.Response:
@@ -16,8 +18,25 @@ def respond(body: bytes, fmt: str, status: int = 200) -> web.Response:
 
 async def message_status(request: web.Request) -> web.Response:
     """GET /v1/message-status: the documented body for the first control code that applies."""
-    settings = request.app[SETTINGS]
-    params = query.parse(request.rel_url.raw_query_string)
+    app = request.app
+    raw = request.rel_url.raw_query_string
+    store = app[STORE]
+    cache = app[ANSWERS]
+    hit = cache.get(raw, store.version)
+    if hit is None:
+        hit, timeless = answer(raw, app[SETTINGS], store)
+        if timeless:
+            cache.put(raw, hit)
+    return respond(*hit)
+
+
+def answer(raw_query: str, settings: Settings, store: Store) -> tuple[Answer, bool]:
+    """The answer to one message-status query, and whether it holds until the store changes.
+
+    A sent message's status moves with the clock, so its answers are never memoised.
+    Raises BodyViolation on a mock bug.
+    """
+    params = query.parse(raw_query)
     fmt = query.response_format(params)
     blank = spec.assumed("empty-parameter")["whitespace"]
     lookup = outcomes.Lookup(
@@ -25,7 +44,7 @@ async def message_status(request: web.Request) -> web.Response:
         api_key=params.get("apiKey", ""),
         message_id=params.get("messageId", "").strip(blank),
         phone_number=params.get("phoneNumber", ""),
-        store=request.app[STORE],
+        store=store,
     )
     code = outcomes.decide(lookup)
     if code.success:
@@ -36,14 +55,15 @@ async def message_status(request: web.Request) -> web.Response:
             **record,
             "date": dates.render(record["date"], settings.date_format),
         }
-        return respond(rendering.render(spec.OK, payload, fmt), fmt)
+        timeless = store.holds(lookup.message_id, lookup.phone_number)
+        return Answer(rendering.render(spec.OK, payload, fmt), fmt, 200), timeless
     payload = {
         **spec.constants(spec.ERROR),
         "code": code.code,
         "message": code.message[settings.lang],
     }
     status = 200 if settings.error_status == "200" else code.http_status
-    return respond(rendering.render(spec.ERROR, payload, fmt), fmt, status)
+    return Answer(rendering.render(spec.ERROR, payload, fmt), fmt, status), True
 
 
 def http_error(request: web.Request, status: int, reason: str) -> web.Response:

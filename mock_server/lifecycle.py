@@ -94,10 +94,12 @@ class Outbox:
         self._first = first_message_id
         self._sends: dict[int, list[SentMessage]] = {}
         self._next = first_message_id
+        self.version = 0  # bumped by every change, for the memoised answers
 
     def reset(self) -> None:
         self._sends = {}
         self._next = self._first
+        self.version += 1
 
     def allocate(self) -> int:
         """A fresh message_id: one per send request, shared by all its recipients."""
@@ -108,6 +110,7 @@ class Outbox:
     def add(self, messages: Iterable[SentMessage]) -> None:
         for message in messages:
             self._sends.setdefault(message.message_id, []).append(message)
+        self.version += 1
 
     def recipients(self, message_id: str) -> list[SentMessage]:
         """The messages of one send; empty when the id is unknown or not a number."""
@@ -124,6 +127,7 @@ class Outbox:
         """Mark every recipient of a send as cancelled at time now."""
         sent = self.recipients(message_id)
         self._sends[sent[0].message_id] = [dataclasses.replace(m, cancelled_at=now) for m in sent]
+        self.version += 1
 
     def messages(self) -> list[SentMessage]:
         return [m for sent in self._sends.values() for m in sent]

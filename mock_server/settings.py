@@ -9,6 +9,7 @@ from pathlib import Path
 from aiohttp import web
 
 from . import spec
+from .answers import AnswerCache
 from .dates import DATE_FORMATS
 from .errors import BodyViolation
 from .state import Store
@@ -68,6 +69,7 @@ class Settings:
 SETTINGS = web.AppKey("settings", Settings)
 VIOLATIONS = web.AppKey("violations", list[BodyViolation])
 STORE = web.AppKey("store", Store)
+ANSWERS = web.AppKey("answers", AnswerCache)
 
 
 def is_loopback(host: str) -> bool:

@@ -3,7 +3,8 @@
 A Store is built from a Fixtures value and can be reset to it; records added at run time are
 validated against the success schema before they are stored, so the mock never holds a
 message it could not serve. Messages sent through POST /v1/send live in its outbox, and
-their records are computed from the clock when asked for.
+their records are computed from the clock when asked for. Every change of the stored records
+bumps `version`, which is what invalidates the memoised answers (answers.py).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class Store:
         self.magic = MagicNumbers(fixtures.magic_numbers, delivery_delay)
         self.account = Account(fixtures.account)
         self.outbox = Outbox(self.account.first_message_id)
+        self._changes = 0
         self.reset()
 
     def reset(self) -> None:
@@ -46,6 +48,7 @@ class Store:
         self._messages = {
             _key(m["messageId"], m["number"]): dict(m) for m in self._fixtures.messages
         }
+        self._changes += 1
         self.outbox.reset()
         self.clock.reset()
 
@@ -66,6 +69,15 @@ class Store:
             "countryCode": message.country_code,
             "currency": message.currency,
         }
+
+    @property
+    def version(self) -> int:
+        """Grows with every change of the stored or sent messages (both counters only grow)."""
+        return self._changes + self.outbox.version
+
+    def holds(self, message_id: str, phone_number: str) -> bool:
+        """Whether the message is a stored record, whose answer does not change with time."""
+        return _key(message_id, phone_number) in self._messages
 
     def accepts(self, api_key: str) -> bool:
         return api_key in self._api_keys
@@ -93,6 +105,7 @@ class Store:
         spec.check_message(record)
         stored = dict(record)
         self._messages[_key(stored["messageId"], stored["number"])] = stored
+        self._changes += 1
         return stored
 
     def messages(self) -> list[dict[str, Any]]:
