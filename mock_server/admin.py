@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hmac
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
@@ -19,7 +19,7 @@ from aiohttp.typedefs import Handler
 from . import rendering, spec
 from .errors import FixtureError
 from .faults import FAULTS, FaultRule
-from .journal import ADMIN_PREFIX, JOURNAL
+from .journal import JOURNAL
 from .lifecycle import SentMessage
 from .redaction import redact_mapping
 from .settings import SETTINGS, STORE, is_loopback
@@ -39,11 +39,8 @@ def answer(schema_name: str, payload: Mapping[str, Any], status: int = 200) -> w
     return web.Response(body=body, status=status, content_type="application/json", charset="utf-8")
 
 
-@web.middleware
 async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Token check, and AdminError as a JSON error body."""
-    if not request.path.startswith(ADMIN_PREFIX):
-        return await handler(request)
+    """Around every admin request: the token check, and AdminError as a JSON error body."""
     settings = request.app[SETTINGS]
     token = settings.admin_token
     if token is not None or not is_loopback(settings.host):
@@ -177,13 +174,14 @@ async def clear_faults(request: web.Request) -> web.Response:
     return answer("admin-faults", _faults_view([]))
 
 
-def add_routes(app: web.Application) -> None:
-    app.router.add_post("/_mock/reset", reset)
-    app.router.add_get("/_mock/messages", list_messages)
-    app.router.add_post("/_mock/messages", add_message)
-    app.router.add_get("/_mock/clock", get_clock)
-    app.router.add_post("/_mock/clock", change_clock)
-    app.router.add_get("/_mock/requests", journal)
-    app.router.add_get("/_mock/faults", list_faults)
-    app.router.add_post("/_mock/faults", add_fault)
-    app.router.add_delete("/_mock/faults", clear_faults)
+def add_routes(app: web.Application, wrap: Callable[[Handler], Handler]) -> None:
+    """Register the admin API, each handler wrapped in the mock's layers."""
+    app.router.add_post("/_mock/reset", wrap(reset))
+    app.router.add_get("/_mock/messages", wrap(list_messages))
+    app.router.add_post("/_mock/messages", wrap(add_message))
+    app.router.add_get("/_mock/clock", wrap(get_clock))
+    app.router.add_post("/_mock/clock", wrap(change_clock))
+    app.router.add_get("/_mock/requests", wrap(journal))
+    app.router.add_get("/_mock/faults", wrap(list_faults))
+    app.router.add_post("/_mock/faults", wrap(add_fault))
+    app.router.add_delete("/_mock/faults", wrap(clear_faults))

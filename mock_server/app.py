@@ -6,8 +6,8 @@ from aiohttp import web
 
 from . import admin, endpoints, faults, handlers, spec
 from .answers import AnswerCache
-from .journal import JOURNAL, Journal, record
-from .middlewares import contract_guard
+from .journal import JOURNAL, Journal
+from .middlewares import finish_routes, layered
 from .settings import ANSWERS, SETTINGS, STORE, VIOLATIONS, Settings
 from .state import Store
 
@@ -16,12 +16,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     """Build the mock. Loads and validates the fixtures; raises FixtureError if one is bad."""
     settings = settings or Settings()
     fixtures = spec.load_fixtures(settings.fixtures)
-    # contract_guard outermost so that a 404/405 is still journalled; faults innermost so
-    # that the journal records which fault a request met.
-    middlewares = [contract_guard, record, faults.inject]
-    if settings.admin:
-        middlewares.insert(0, admin.guard)
-    app = web.Application(middlewares=middlewares)
+    app = web.Application()
     app[SETTINGS] = settings
     app[STORE] = Store(fixtures, settings.api_keys, delivery_delay=settings.delivery_delay)
     app[VIOLATIONS] = []
@@ -32,8 +27,9 @@ def create_app(settings: Settings | None = None) -> web.Application:
     add = {"GET": app.router.add_get, "POST": app.router.add_post}
     handlers_of = {**handlers.HANDLERS, **endpoints.HANDLERS}
     for operation in spec.operations():
-        add[operation.method](f"/v1{operation.path}", handlers_of[operation.id])
+        add[operation.method](f"/v1{operation.path}", layered(handlers_of[operation.id]))
     endpoints.check_triggers()
     if settings.admin:
-        admin.add_routes(app)
+        admin.add_routes(app, layered)
+    finish_routes(app)
     return app

@@ -414,3 +414,33 @@ def test_sigterm_under_load_finishes_answers_and_exits_0(tmp_path: Path) -> None
     assert code == 0
     assert exit_seconds < 5
     assert out.splitlines()[-1] == "Shutting down"
+
+
+def test_sigterm_completes_slow_requests_in_flight(tmp_path: Path) -> None:
+    """Requests held by a 30 s latency fault when SIGTERM comes are still answered in full."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from mock_server.admin_client import AdminClient
+
+    def slow_request(_: int) -> tuple[int, bytes]:
+        connection = http.client.HTTPConnection(served.host, served.port, timeout=HANG_SECONDS)
+        try:
+            connection.request("GET", f"/v1/message-status?{QUERY}")
+            response = connection.getresponse()
+            return response.status, response.read()
+        finally:
+            connection.close()
+
+    with serving(tmp_path) as served:
+        AdminClient(f"http://{served.host}:{served.port}").add_fault("latency", seconds=30)
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            answers = pool.map(slow_request, range(8))
+            time.sleep(0.5)  # every request is now waiting inside the mock
+            started = time.monotonic()
+            code, out = served.stop()
+            results = list(answers)
+    assert code == 0
+    assert time.monotonic() - started < 5
+    assert [status for status, _ in results] == [200] * 8
+    assert all(json.loads(body) == DOCUMENTED for _, body in results)
+    assert out.splitlines()[-1] == "Shutting down"
