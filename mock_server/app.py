@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from aiohttp import web
 
 from . import admin, endpoints, faults, handlers, spec
@@ -27,9 +29,9 @@ def create_app(settings: Settings | None = None) -> web.Application:
     add = {"GET": app.router.add_get, "POST": app.router.add_post}
     handlers_of = {**handlers.HANDLERS, **endpoints.HANDLERS}
     for operation in spec.operations():
-        add[operation.method](f"/v1{operation.path}", layered(handlers_of[operation.id]))
+        add[operation.method](f"/v1{operation.path}", layered(handlers_of[operation.id], "api"))
     endpoints.check_triggers()
     if settings.admin:
-        admin.add_routes(app, layered)
+        admin.add_routes(app, partial(layered, area="admin"))
     finish_routes(app)
     return app

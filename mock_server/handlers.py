@@ -9,11 +9,14 @@ from .answers import Answer
 from .settings import ANSWERS, SETTINGS, STORE, Settings
 from .state import Store
 
+_HEADERS = {
+    fmt: {"Content-Type": f"{media_type}; charset=utf-8"}
+    for fmt, media_type in spec.MEDIA_TYPES.items()
+}
+
 
 def respond(body: bytes, fmt: str, status: int = 200) -> web.Response:
-    return web.Response(
-        body=body, status=status, content_type=rendering.content_type(fmt), charset="utf-8"
-    )
+    return web.Response(body=body, status=status, headers=_HEADERS[fmt])
 
 
 async def message_status(request: web.Request) -> web.Response:

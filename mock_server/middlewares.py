@@ -25,16 +25,23 @@ from .settings import SETTINGS, VIOLATIONS
 log = logging.getLogger("mock_server")
 
 
-def layered(handler: Handler) -> Handler:
-    """handler inside the mock's layers: the admin guard for /_mock/ (never journalled, never
-    faulted), else the journal around the faults, so it records which fault a request met."""
+def layered(handler: Handler, area: str = "any") -> Handler:
+    """handler inside the mock's layers.
+
+    area 'api' (a /v1 route): the journal around the faults, so it records which fault a
+    request met; 'admin' (a /_mock/ route): the admin guard, never journalled nor faulted;
+    'any' (the 404 and 405 routes): chosen by the path, and an /_mock/ path with the admin
+    API switched off is neither guarded nor journalled.
+    """
     faulted = partial(faults.inject, handler=handler)
 
     async def run(request: web.Request) -> web.StreamResponse:
         try:
-            if request.path.startswith(ADMIN_PREFIX) and request.app[SETTINGS].admin:
+            if area == "api" or (area == "any" and not request.path.startswith(ADMIN_PREFIX)):
+                return await journal.record(request, faulted)
+            if request.app[SETTINGS].admin:
                 return await admin.guard(request, handler)
-            return await journal.record(request, faulted)
+            return await handler(request)
         except web.HTTPClientError as exc:  # 404 and 405 from finish_routes, 413 from a body
             response = http_error(request, exc.status, exc.reason)
             allow = exc.headers.get("Allow")

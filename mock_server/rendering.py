@@ -23,10 +23,6 @@ XML_PROLOG = "<?xml version='1.0' encoding='UTF-8'?>"
 Payload = tuple[tuple[str, Any], ...]
 
 
-def content_type(fmt: str) -> str:
-    return spec.MEDIA_TYPES[fmt]
-
-
 def _ordered(schema_name: str, payload: Mapping[str, Any]) -> dict[str, Any]:
     order = spec.field_order(schema_name)
     body = {key: payload[key] for key in order if key in payload}
