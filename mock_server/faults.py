@@ -130,6 +130,11 @@ class Faults:
     def rules(self) -> list[FaultRule]:
         return list(self._rules)
 
+    @property
+    def active(self) -> bool:
+        """Whether any rule is set (checked on every request, so it copies nothing)."""
+        return bool(self._rules)
+
     def pick(self, about: Facts) -> FaultRule | None:
         """The rule to apply to a request, counted as applied; None when none fires."""
         for rule in self._rules:
@@ -250,11 +255,8 @@ APPLY: dict[str, Apply] = {
 
 
 async def inject(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Around every API request: apply the first fault rule that fires for it, if any."""
-    rules = request.app[FAULTS]
-    if not rules.rules():
-        return await handler(request)
-    rule = rules.pick(await facts(request))
+    """Around an API request while fault rules exist: apply the first that fires, if any."""
+    rule = request.app[FAULTS].pick(await facts(request))
     if rule is None:
         return await handler(request)
     visit = journal.current.get()
