@@ -32,7 +32,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -498,7 +498,9 @@ def servers(prism: tuple[str, ...] | None, with_distinct: bool) -> list[Server]:
         Server("mock, access log", mock, ISSUE_PATHS, has_targets=False, log_to_file=True),
     ]  # fmt: skip
     if prism:
-        chosen.append(Server("Prism 5", prism, ISSUE_PATHS, has_targets=False))
+        # Prism serves the document's paths as they are written, without the server's /v1
+        prism_paths = tuple(replace(k, target=k.target.removeprefix("/v1")) for k in ISSUE_PATHS)
+        chosen.append(Server("Prism 5", prism, prism_paths, has_targets=False))
     return chosen
 
 
