@@ -24,13 +24,6 @@ def server() -> Iterator[ServerThread]:
         assert not running.violations()
 
 
-@pytest.fixture
-def client(server: ServerThread) -> AdminClient:
-    client = AdminClient(server.base_url)
-    client.reset()
-    return client
-
-
 def test_client_accepts_the_root_or_the_v1_url(server: ServerThread) -> None:
     """AdminClient takes the server root or the /v1 base URL."""
     assert AdminClient(server.base_url).root == AdminClient(server.base_url[:-3] + "/").root

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,13 +14,6 @@ from mock_server.errors import SpecError
 from mock_server.settings import STORE
 
 KEY = "YOUR_API_KEY"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[ServerThread]:
-    with ServerThread() as running:
-        yield running
-        assert not running.violations()
 
 
 @pytest.fixture

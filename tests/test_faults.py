@@ -6,7 +6,6 @@ import http.client
 import json
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,20 +17,6 @@ from mock_server.faults import Faults
 
 KEY = "YOUR_API_KEY"
 QUERY = f"/v1/message-status?apiKey={KEY}&messageId=1111&phoneNumber=0600000000"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[ServerThread]:
-    with ServerThread() as running:
-        yield running
-        assert not running.violations()
-
-
-@pytest.fixture
-def client(server: ServerThread) -> AdminClient:
-    client = AdminClient(server.base_url)
-    client.reset()
-    return client
 
 
 @dataclass

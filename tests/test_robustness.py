@@ -27,20 +27,12 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from mock_server import spec
+
 ROOT = Path(__file__).resolve().parent.parent
 QUERY = "apiKey=YOUR_API_KEY&messageId=1111&phoneNumber=0600000000"
-DOCUMENTED = {
-    "success": True,
-    "code": 200,
-    "number": "0600000000",
-    "messageId": "1111",
-    "stopSms": False,
-    "date": "2015-02-07 22:39:46",
-    "statut": "Delivered",
-    "cost": 0.045,
-    "countryCode": "FR",
-    "currency": "EUR",
-}
+# the documented example (the first fixture), as the mock answers it
+DOCUMENTED = {**spec.constants(spec.OK), **spec.load_fixtures().messages[0]}
 # About 3 ms an example; the thorough CI profile sends four times as many.
 FUZZ_EXAMPLES = int(
     os.environ.get("FUZZ_EXAMPLES", 2000 if os.environ.get("HYPOTHESIS_PROFILE") == "ci" else 500)
@@ -422,19 +414,10 @@ def test_sigterm_completes_slow_requests_in_flight(tmp_path: Path) -> None:
 
     from mock_server.admin_client import AdminClient
 
-    def slow_request(_: int) -> tuple[int, bytes]:
-        connection = http.client.HTTPConnection(served.host, served.port, timeout=HANG_SECONDS)
-        try:
-            connection.request("GET", f"/v1/message-status?{QUERY}")
-            response = connection.getresponse()
-            return response.status, response.read()
-        finally:
-            connection.close()
-
     with serving(tmp_path) as served:
         AdminClient(f"http://{served.host}:{served.port}").add_fault("latency", seconds=30)
         with ThreadPoolExecutor(max_workers=8) as pool:
-            answers = pool.map(slow_request, range(8))
+            answers = pool.map(lambda _: documented_answer(served), range(8))
             time.sleep(0.5)  # every request is now waiting inside the mock
             started = time.monotonic()
             code, out = served.stop()
