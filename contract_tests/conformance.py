@@ -69,7 +69,7 @@ Probe = Callable[[Prober], tuple[str, str, bool | None]]
 
 
 def _precedence(p: Prober) -> tuple[str, str, bool | None]:
-    order = spec.assumed("control-code-precedence")
+    order = spec.assumed("message-status-code-precedence")
     pairs = [
         ("no apiKey, no phoneNumber", [("messageId", ABSENT_ID)]),
         ("no phoneNumber, no messageId", [("apiKey", "{key}")]),
@@ -210,7 +210,7 @@ def _xml_layout(p: Prober) -> tuple[str, str, bool | None]:
 
 PROBES: dict[str, tuple[Probe, bool]] = {
     # id: (probe, needs the known message)
-    "control-code-precedence": (_precedence, False),
+    "message-status-code-precedence": (_precedence, False),
     "empty-parameter": (_empty_parameter, False),
     "error-http-status": (_error_http_status, False),
     "format-case": (_format_case, False),

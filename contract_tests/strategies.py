@@ -2,8 +2,8 @@
 
 Everything drawn comes from the JSON Schemas through hypothesis-jsonschema's from_schema;
 the only hand-made parts are the ways a query is broken, and those follow the triggers in
-schemas/control-codes.json. Sending is decoupled from generation: a strategy yields a Query,
-and any transport can send it.
+schemas/control-codes.message-status.json. Sending is decoupled from generation: a strategy
+yields a Query, and any transport can send it.
 """
 
 from __future__ import annotations
@@ -130,8 +130,8 @@ def _blank(draw: st.DrawFn) -> str | None:
 def invalid_queries(draw: st.DrawFn, code: int, api_key: str) -> Query:
     """Queries broken in exactly the way that control code `code` reports.
 
-    The trigger comes from schemas/control-codes.json: a required parameter missing or blank,
-    an unknown API key, or an unknown message.
+    The trigger comes from schemas/control-codes.message-status.json: a required parameter
+    missing or blank, an unknown API key, or an unknown message.
     """
     trigger = spec.control_codes()[code].trigger
     params = {

@@ -9,6 +9,7 @@ from the clock (lifecycle.status_at).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -117,9 +118,14 @@ def _recipients(raw: str) -> list[str]:
     return list(seen.values())
 
 
+@functools.cache
+def _international() -> re.Pattern[str]:
+    # read once: spec.schema() hands out a deep copy, too costly per recipient of a send
+    return re.compile(spec.schema(spec.QUERY)["definitions"]["internationalNumber"]["pattern"])
+
+
 def _valid_number(number: str) -> bool:
-    pattern = spec.schema(spec.QUERY)["definitions"]["internationalNumber"]["pattern"]
-    return re.search(pattern, phones.canonical(number)) is not None
+    return _international().search(phones.canonical(number)) is not None
 
 
 def _schedule(params: Mapping[str, str], now: float) -> tuple[float | None, list[str]]:

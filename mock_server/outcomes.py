@@ -1,8 +1,8 @@
 """The control-code table as a decision: which code answers a request.
 
-Codes are tried in the order of the 'control-code-precedence' assumption; each code's
-trigger (schemas/control-codes.json) names one of the predicates in TRIGGERS. Python knows
-the kinds of trigger, never which code or text goes with them.
+Codes are tried in the order of the 'message-status-code-precedence' assumption; each code's
+trigger (schemas/control-codes.message-status.json) names one of the predicates in TRIGGERS.
+Python knows the kinds of trigger, never which code or text goes with them.
 """
 
 from __future__ import annotations

@@ -18,7 +18,6 @@ from urllib.parse import urlencode
 
 import pytest
 
-from . import spec
 from .admin_client import AdminClient
 from .runner import ServerThread
 from .settings import STORE, Settings
@@ -46,7 +45,7 @@ class MockHandle:
         Fields use the wire names (statut, stopSms, date, cost, countryCode, currency). The
         record is validated against the success schema: a bad one raises FixtureError.
         """
-        template = dict(spec.load_fixtures(self.settings.fixtures).messages[0])
+        template = self._server.app[STORE].fixtures.messages[0]
         record = {**template, "messageId": message_id, "number": phone_number, **fields}
         return self._server.app[STORE].put(record)
 

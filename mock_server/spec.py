@@ -158,9 +158,8 @@ class ControlCode:
 
 
 def catalogue_file(operation: str) -> str:
-    """The catalogue of an operation: control-codes.json for message-status, else
-    control-codes.<operation>.json."""
-    return "control-codes" if operation == STATUS else f"control-codes.{operation}"
+    """The catalogue of an operation's control codes: schemas/control-codes.<operation>.json."""
+    return f"control-codes.{operation}"
 
 
 @functools.cache
@@ -205,7 +204,6 @@ class Operation:
     summary: str
     ok: str
     error: str
-    codes: str
     sources: tuple[str, ...]
     description: str = ""
     query: str | None = None
@@ -241,7 +239,7 @@ def assumed(assumption_id: str) -> Any:
 
 def precedence_id(operation: str) -> str:
     """The ledger entry that orders an operation's codes."""
-    return "control-code-precedence" if operation == STATUS else f"{operation}-code-precedence"
+    return f"{operation}-code-precedence"
 
 
 def precedence(operation: str = STATUS) -> tuple[ControlCode, ...]:

@@ -83,6 +83,11 @@ class Store:
         return api_key in self._api_keys
 
     @property
+    def fixtures(self) -> spec.Fixtures:
+        """The fixtures this store resets to."""
+        return self._fixtures
+
+    @property
     def api_keys(self) -> frozenset[str]:
         return self._api_keys
 

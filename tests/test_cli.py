@@ -9,7 +9,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -21,6 +20,8 @@ import pytest
 
 from mock_server import cli, runner, spec
 from mock_server.settings import Settings
+
+from .processes import mock_process
 
 QUERY = "message-status?apiKey=YOUR_API_KEY&messageId=1111&phoneNumber=0600000000"
 
@@ -110,30 +111,22 @@ def _fetch_then_term(url: str) -> None:
 
 def test_real_process_serves_logs_redacted_and_exits_0_on_sigterm() -> None:
     """`python -m mock_server serve --port 0` prints its URL, serves, logs, exits 0."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mock_server", "serve", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=Path(cli.__file__).parent.parent,
-    )
-    try:
-        assert process.stdout is not None
-        url = process.stdout.readline().split()[4]
-        secret_url = url.replace("message-status", QUERY.replace("YOUR_API_KEY", "SeCrEt"))
-        with urllib.request.urlopen(secret_url) as response:
-            assert json.load(response) == {
-                "success": False,
-                "code": 10,
-                "message": "Clé API incorrecte",
-            }
-        with urllib.request.urlopen(
-            url.replace("message-status", QUERY + "&_format=xml")
-        ) as response:
-            assert response.headers["Content-Type"] == "application/xml; charset=utf-8"
-    finally:
-        process.send_signal(signal.SIGTERM)
-        _, err = process.communicate(timeout=10)
+    with mock_process(stderr=subprocess.PIPE) as (process, url):
+        try:
+            secret_url = url.replace("message-status", QUERY.replace("YOUR_API_KEY", "SeCrEt"))
+            with urllib.request.urlopen(secret_url) as response:
+                assert json.load(response) == {
+                    "success": False,
+                    "code": 10,
+                    "message": "Clé API incorrecte",
+                }
+            with urllib.request.urlopen(
+                url.replace("message-status", QUERY + "&_format=xml")
+            ) as response:
+                assert response.headers["Content-Type"] == "application/xml; charset=utf-8"
+        finally:
+            process.send_signal(signal.SIGTERM)
+            _, err = process.communicate(timeout=10)
     assert process.returncode == 0
     assert "SeCrEt" not in err and "apiKey=***" in err
     assert err.count('"GET /v1/message-status') == 2
@@ -180,52 +173,45 @@ def test_real_process_shows_each_fault_to_a_real_client() -> None:
     ends the process quickly even while a request is held."""
     from mock_server.admin_client import AdminClient
 
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mock_server", "serve", "--port", "0", "--quiet"],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=Path(cli.__file__).parent.parent,
-    )
-    try:
-        assert process.stdout is not None
-        url = process.stdout.readline().split()[4]
-        status_url = url.replace("message-status", QUERY)
-        client = AdminClient(url.rsplit("/", 1)[0])
-        sent = client.send("0600000002", "Hello")
-        client.advance(3600)
-        magic = spec.load_fixtures().magic_numbers
-        (row,) = [r for r in magic["numbers"] if r["number"] == "0600000002"]
-        assert client.status(sent["message_id"], "0600000002")["statut"] == row["final_status"]
+    with mock_process("--quiet") as (process, url):
+        try:
+            status_url = url.replace("message-status", QUERY)
+            client = AdminClient(url.rsplit("/", 1)[0])
+            sent = client.send("0600000002", "Hello")
+            client.advance(3600)
+            magic = spec.load_fixtures().magic_numbers
+            (row,) = [r for r in magic["numbers"] if r["number"] == "0600000002"]
+            assert client.status(sent["message_id"], "0600000002")["statut"] == row["final_status"]
 
-        client.add_fault("http-error", status=502, times=1)
-        assert _open(status_url)[0] == 502
-        client.add_fault("rate-limit", retry_after=9, times=1)
-        assert _open(status_url)[1]["Retry-After"] == "9"
-        client.add_fault("malformed-json", times=1)
-        with pytest.raises(ValueError):  # noqa: PT011 - json's own error, whatever its text
-            json.loads(_open(status_url)[2])
-        client.add_fault("truncated", times=1)
-        with pytest.raises(http.client.IncompleteRead):
-            _open(status_url)
-        client.add_fault("reset", times=1)
-        with pytest.raises(ConnectionResetError):
-            _open(status_url)
-        client.add_fault("no-answer", seconds=60, times=1)
-        with pytest.raises((TimeoutError, urllib.error.URLError)):
-            _open(status_url, timeout=0.3)
-        client.add_fault("latency", seconds=0.2, times=1)
-        start = time.monotonic()
-        assert _open(status_url)[0] == 200
-        assert time.monotonic() - start >= 0.2
+            client.add_fault("http-error", status=502, times=1)
+            assert _open(status_url)[0] == 502
+            client.add_fault("rate-limit", retry_after=9, times=1)
+            assert _open(status_url)[1]["Retry-After"] == "9"
+            client.add_fault("malformed-json", times=1)
+            with pytest.raises(ValueError):  # noqa: PT011 - json's own error, whatever its text
+                json.loads(_open(status_url)[2])
+            client.add_fault("truncated", times=1)
+            with pytest.raises(http.client.IncompleteRead):
+                _open(status_url)
+            client.add_fault("reset", times=1)
+            with pytest.raises(ConnectionResetError):
+                _open(status_url)
+            client.add_fault("no-answer", seconds=60, times=1)
+            with pytest.raises((TimeoutError, urllib.error.URLError)):
+                _open(status_url, timeout=0.3)
+            client.add_fault("latency", seconds=0.2, times=1)
+            start = time.monotonic()
+            assert _open(status_url)[0] == 200
+            assert time.monotonic() - start >= 0.2
 
-        client.add_fault("no-answer", seconds=60, times=1)
-        held = threading.Thread(target=lambda: _hold(status_url))
-        held.start()
-        time.sleep(0.3)
-    finally:
-        start = time.monotonic()
-        process.send_signal(signal.SIGTERM)
-        process.communicate(timeout=10)
+            client.add_fault("no-answer", seconds=60, times=1)
+            held = threading.Thread(target=lambda: _hold(status_url))
+            held.start()
+            time.sleep(0.3)
+        finally:
+            start = time.monotonic()
+            process.send_signal(signal.SIGTERM)
+            process.communicate(timeout=10)
     held.join()
     assert time.monotonic() - start < 3
     assert process.returncode == 0

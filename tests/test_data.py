@@ -105,7 +105,7 @@ class TestControlCodes:
 
     def test_precedence_is_every_error_code_once(self) -> None:
         """The precedence list names each error code exactly once."""
-        order = spec.assumed("control-code-precedence")
+        order = spec.assumed("message-status-code-precedence")
         errors = {c.code for c in spec.control_codes().values() if not c.success}
         assert sorted(order) == sorted(errors)
         assert len(order) == len(set(order))
@@ -119,7 +119,7 @@ class TestAssumptions:
     def test_issue_assumptions_are_recorded(self) -> None:
         """Precedence, HTTP status, _format case, phone, date and language are in the ledger."""
         wanted = {
-            "control-code-precedence",
+            "message-status-code-precedence",
             "error-http-status",
             "format-case",
             "phone-formats",

@@ -17,7 +17,6 @@ import select
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -29,7 +28,8 @@ from hypothesis import strategies as st
 
 from mock_server import spec
 
-ROOT = Path(__file__).resolve().parent.parent
+from .processes import mock_process
+
 QUERY = "apiKey=YOUR_API_KEY&messageId=1111&phoneNumber=0600000000"
 # the documented example (the first fixture), as the mock answers it
 DOCUMENTED = {**spec.constants(spec.OK), **spec.load_fixtures().messages[0]}
@@ -69,23 +69,10 @@ class Served:
 @contextlib.contextmanager
 def serving(tmp_path: Path) -> Iterator[Served]:
     stderr = tmp_path / "stderr.log"
-    with stderr.open("w") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "mock_server", "serve", "--port", "0", "--quiet"],
-            stdout=subprocess.PIPE,
-            stderr=sink,  # a file, not a pipe nobody reads: a full pipe would stall the server
-            text=True,
-            cwd=ROOT,
-        )
-    try:
-        assert process.stdout is not None
-        url = process.stdout.readline().split()[4]
+    # a file, not a pipe nobody reads: a full pipe would stall the server
+    with stderr.open("w") as sink, mock_process("--quiet", stderr=sink) as (process, url):
         host, port = re.match(r"http://([^:/]+):(\d+)/", url).groups()  # type: ignore[union-attr]
         yield Served(process, host, int(port), stderr)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
 
 
 @pytest.fixture(scope="module")

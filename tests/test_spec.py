@@ -94,7 +94,7 @@ def test_missing_and_broken_contract_files(monkeypatch: pytest.MonkeyPatch, tmp_
 def test_catalogue_breaking_its_schema_is_refused(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """control-codes.json is validated against control-codes.schema.json."""
+    """A control-code catalogue is validated against control-codes.schema.json."""
     shutil.copy(spec.SCHEMA_DIR / "control-codes.schema.json", tmp_path)
     (tmp_path / "control-codes.json").write_text('{"operation": "x", "codes": [{"code": 1}]}')
     monkeypatch.setattr(spec, "SCHEMA_DIR", tmp_path)
@@ -111,8 +111,8 @@ def test_catalogue_breaking_its_schema_is_refused(
 def test_precedence_must_name_every_error_code(monkeypatch: pytest.MonkeyPatch) -> None:
     """A precedence list that forgets a code is refused at startup."""
     ledger = dict(spec.assumptions())
-    ledger["control-code-precedence"] = spec.Assumption(
-        "control-code-precedence", "q", "d", [1, 2, 3, 10], ("s",), "p"
+    ledger["message-status-code-precedence"] = spec.Assumption(
+        "message-status-code-precedence", "q", "d", [1, 2, 3, 10], ("s",), "p"
     )
     monkeypatch.setattr(spec, "assumptions", lambda: ledger)
     with pytest.raises(SpecError, match=r"leaves out codes \[4\]"):
