@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mock_server import spec
+from mock_server.contract import spec
 
 from . import oracle
 from .strategies import Query

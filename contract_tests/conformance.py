@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from mock_server import spec
+from mock_server.contract import spec
 from mock_server.redaction import redact_text
 
 from . import oracle

@@ -17,8 +17,10 @@ from urllib.parse import urlsplit
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-from mock_server import ServerThread, Settings, spec
+from mock_server import Settings
+from mock_server.contract import spec
 from mock_server.redaction import redact_text
+from mock_server.testing import ServerThread
 
 from .target import KnownMessage, Target
 from .transport import BudgetExhausted, Transport

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from mock_server import spec
+from mock_server.contract import spec
 
 from .target import KnownMessage
 

@@ -21,7 +21,7 @@ from typing import Any
 import schemathesis
 from hypothesis import strategies as st
 
-from mock_server import spec
+from mock_server.contract import spec
 
 from .transport import decode_xml
 

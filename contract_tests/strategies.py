@@ -17,7 +17,7 @@ from urllib.parse import quote
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
-from mock_server import spec
+from mock_server.contract import spec
 from mock_server.redaction import REDACTED, is_secret_name
 
 from .oracle import phone_forms

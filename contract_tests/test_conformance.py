@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mock_server import spec
+from mock_server.contract import spec
 
 from .conformance import probe_all, write_report
 from .target import Target

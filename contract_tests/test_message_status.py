@@ -6,7 +6,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from mock_server import spec
+from mock_server.contract import spec
 
 from . import oracle
 from .checks import Exchange, phone_forms_agree, run_checks

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from mock_server import spec
+from mock_server.contract import spec
 
 from .checks import Expectation, expectation_met
 from .conftest import Target

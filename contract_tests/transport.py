@@ -20,7 +20,7 @@ from urllib.parse import quote, urlsplit
 
 import xmltodict
 
-from mock_server import spec
+from mock_server.contract import spec
 from mock_server.redaction import redact_query, redact_text
 
 GUARDED_PATH = "/message-status"

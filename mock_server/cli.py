@@ -10,11 +10,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import openapi, spec
-from .dates import DATE_FORMATS
-from .errors import SpecError
-from .runner import serve_forever
-from .settings import ERROR_STATUSES, Settings, is_loopback, languages
+from mock_server._domain.dates import DATE_FORMATS
+from mock_server._http.runner import serve_forever
+from mock_server.contract import openapi, spec
+from mock_server.errors import SpecError
+from mock_server.settings import ERROR_STATUSES, Settings, is_loopback, languages
 
 DESCRIPTION = """\
 A local fake of SMS Partner's GET /v1/message-status (api.smspartner.fr/v1): every

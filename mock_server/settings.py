@@ -8,11 +8,11 @@ from pathlib import Path
 
 from aiohttp import web
 
-from . import spec
-from .answers import AnswerCache
-from .dates import DATE_FORMATS
-from .errors import BodyViolation
-from .state import Store
+from mock_server._domain.dates import DATE_FORMATS
+from mock_server._domain.store import Store
+from mock_server._http.answers import AnswerCache
+from mock_server.contract import spec
+from mock_server.errors import BodyViolation
 
 ERROR_STATUSES = ("200", "4xx")
 MAX_DELAY = 31_536_000  # one year, as magic-numbers-file.schema.json allows

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from mock_server import ServerThread
-from mock_server.admin_client import AdminClient
+from mock_server.testing.admin_client import AdminClient
 
 pytest_plugins = ["pytester"]
 

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from mock_server import query as query_module
-from mock_server import rendering, spec
+from mock_server._http import query as query_module
+from mock_server._http import rendering
+from mock_server.contract import spec
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Rewrite = Callable[[web.Request, bytes, str], tuple[bytes, str] | None]

@@ -11,8 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contract_tests.transport import Transport
-from mock_server import ServerThread, Settings, admin, spec
-from mock_server.admin_client import AdminClient, AdminClientError
+from mock_server import ServerThread, Settings
+from mock_server._http import admin
+from mock_server.contract import spec
+from mock_server.testing.admin_client import AdminClient, AdminClientError
 
 KEY = "YOUR_API_KEY"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from contract_tests.transport import Transport
 from mock_server import ServerThread
-from mock_server.admin_client import AdminClient
-from mock_server.answers import Answer, AnswerCache
+from mock_server._http.answers import Answer, AnswerCache
 from mock_server.settings import ANSWERS, STORE
+from mock_server.testing.admin_client import AdminClient
 
 QUERY = "apiKey=YOUR_API_KEY&messageId=1111&phoneNumber=0600000000"
 

@@ -9,9 +9,11 @@ import logging
 import pytest
 
 from contract_tests.transport import Transport
-from mock_server import ServerThread, Settings, outcomes, spec
+from mock_server import ServerThread, Settings
+from mock_server._domain import outcomes
+from mock_server._http.runner import RedactingFilter
+from mock_server.contract import spec
 from mock_server.errors import FixtureError, SpecError
-from mock_server.runner import RedactingFilter
 from mock_server.settings import STORE
 
 QUERY = "apiKey=YOUR_API_KEY&messageId=1111&phoneNumber=0600000000"

@@ -18,7 +18,9 @@ from typing import Any
 
 import pytest
 
-from mock_server import cli, runner, spec
+from mock_server import cli
+from mock_server._http import runner
+from mock_server.contract import spec
 from mock_server.settings import Settings
 
 from .processes import mock_process
@@ -171,7 +173,7 @@ def _open(url: str, timeout: float = 5) -> tuple[int, dict[str, str], bytes]:
 def test_real_process_shows_each_fault_to_a_real_client() -> None:
     """Against `smspartner-mock serve`, every fault kind reaches urllib, and SIGTERM
     ends the process quickly even while a request is held."""
-    from mock_server.admin_client import AdminClient
+    from mock_server.testing.admin_client import AdminClient
 
     with mock_process("--quiet") as (process, url):
         try:

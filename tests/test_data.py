@@ -11,7 +11,7 @@ import pytest
 from jsonschema import Draft7Validator
 
 from contract_tests.checks import schema_for
-from mock_server import spec
+from mock_server.contract import spec
 
 SCHEMA_FILES = sorted(spec.SCHEMA_DIR.glob("*.schema.json"))
 SCENARIO_FILES = sorted((spec.FIXTURE_DIR / "scenarios").glob("*.json"))
@@ -371,14 +371,15 @@ def test_readme_polling_example_is_the_tested_one() -> None:
 
 def test_fault_kinds_in_python_equal_the_schema() -> None:
     """Every fault kind of fault-rule.schema.json has an implementation, and no other."""
-    from mock_server.faults import APPLY
+    from mock_server._http.faults import APPLY
 
     assert list(APPLY) == spec.schema("fault-rule")["properties"]["kind"]["enum"]
 
 
 def test_trigger_kinds_in_python_are_in_the_schema() -> None:
     """Every trigger kind the endpoints implement is one control-codes.schema.json allows."""
-    from mock_server import controls, endpoints
+    from mock_server._domain import controls
+    from mock_server._http import endpoints
 
     allowed = set(
         spec.schema("control-codes")["definitions"]["trigger"]["properties"]["kind"]["enum"]

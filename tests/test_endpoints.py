@@ -9,7 +9,10 @@ from typing import Any
 import pytest
 
 from contract_tests.transport import Reply, Transport
-from mock_server import ServerThread, Settings, controls, dates, endpoints, spec
+from mock_server import ServerThread, Settings
+from mock_server._domain import controls, dates
+from mock_server._http import endpoints
+from mock_server.contract import spec
 from mock_server.errors import SpecError
 from mock_server.settings import STORE
 

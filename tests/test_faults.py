@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
-from mock_server import ServerThread, spec
-from mock_server.admin_client import AdminClient
-from mock_server.faults import Faults
+from mock_server import ServerThread
+from mock_server._http.faults import Faults
+from mock_server.contract import spec
+from mock_server.testing.admin_client import AdminClient
 
 KEY = "YOUR_API_KEY"
 QUERY = f"/v1/message-status?apiKey={KEY}&messageId=1111&phoneNumber=0600000000"
@@ -177,7 +178,7 @@ def test_probability_is_seeded() -> None:
 
 
 def facts_for(path: str) -> Any:
-    from mock_server.faults import Facts
+    from mock_server._http.faults import Facts
 
     return Facts(path, frozenset(), frozenset(), frozenset())
 

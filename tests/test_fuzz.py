@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from contract_tests.checks import schema_for
 from contract_tests.transport import Transport, encode_query
-from mock_server import ServerThread, spec
+from mock_server import ServerThread
+from mock_server.contract import spec
 
 KEY = "YOUR_API_KEY"
 

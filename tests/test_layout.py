@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from mock_server import spec
+from mock_server.contract import spec
 
 CONTRACT_TESTS = sorted((spec.contract_root() / "contract_tests").glob("*.py"))
-ALLOWED = {"mock_server.spec", "mock_server.redaction"}
+ALLOWED = {"mock_server.contract", "mock_server.redaction"}
 # the target fixture starts the bundled mock; nothing else may
-ALLOWED_IN = {"conftest.py": ALLOWED | {"mock_server.ServerThread", "mock_server.Settings"}}
+ALLOWED_IN = {"conftest.py": ALLOWED | {"mock_server.testing", "mock_server.Settings"}}
 
 
 def mock_imports(path: Path) -> set[str]:
@@ -40,5 +40,5 @@ def test_contract_tests_import_only_the_contract(path: Path) -> None:
 def test_the_rule_sees_a_forbidden_import(tmp_path: Path) -> None:
     """An import of the mock's handlers is reported."""
     module = tmp_path / "m.py"
-    module.write_text("from mock_server.handlers import message_status\nimport mock_server.app\n")
-    assert mock_imports(module) == {"mock_server.handlers", "mock_server.app"}
+    module.write_text("from mock_server._http.app import create_app\nimport mock_server._domain\n")
+    assert mock_imports(module) == {"mock_server._http", "mock_server._domain"}

@@ -10,9 +10,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mock_server import Settings, endpoints, spec
-from mock_server.clock import Clock
-from mock_server.lifecycle import MagicNumbers, Outbox, Outcome, SentMessage, status_at
+from mock_server import Settings
+from mock_server._domain.clock import Clock
+from mock_server._domain.lifecycle import MagicNumbers, Outbox, Outcome, SentMessage, status_at
+from mock_server._http import endpoints
+from mock_server.contract import spec
 
 MAGIC = spec.load_fixtures().magic_numbers
 PENDING = MAGIC["pending_status"]

@@ -13,7 +13,8 @@ import pytest
 from openapi_spec_validator import validate
 
 from contract_tests.transport import decode_xml
-from mock_server import ServerThread, Settings, cli, openapi, spec
+from mock_server import ServerThread, Settings, cli
+from mock_server.contract import openapi, spec
 
 from .defects import DEFECTS, Defect, middleware
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis_jsonschema import from_schema
 
-from mock_server import spec
+from mock_server.contract import spec
 
 
 @given(from_schema(spec.schema(spec.OK)))

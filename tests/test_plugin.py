@@ -9,7 +9,7 @@ import urllib.request
 import pytest
 
 from mock_server.errors import FixtureError
-from mock_server.pytest_plugin import MockHandle
+from mock_server.testing.pytest_plugin import MockHandle
 
 
 def _get(url: str) -> dict[str, object]:

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from mock_server import spec
+from mock_server.contract import spec
 
 README = (spec.contract_root() / "README.md").read_text(encoding="utf-8")
 

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
 from contract_tests.transport import decode_xml
-from mock_server import rendering, spec
+from mock_server._http import rendering
+from mock_server.contract import spec
 from mock_server.errors import BodyViolation
 
 

@@ -26,7 +26,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from mock_server import spec
+from mock_server.contract import spec
 
 from .processes import mock_process
 
@@ -399,7 +399,7 @@ def test_sigterm_completes_slow_requests_in_flight(tmp_path: Path) -> None:
     """Requests held by a 30 s latency fault when SIGTERM comes are still answered in full."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from mock_server.admin_client import AdminClient
+    from mock_server.testing.admin_client import AdminClient
 
     with serving(tmp_path) as served:
         AdminClient(f"http://{served.host}:{served.port}").add_fault("latency", seconds=30)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mock_server import spec
+from mock_server.contract import spec
 from mock_server.errors import FixtureError, SpecError
 
 
@@ -78,7 +78,7 @@ def test_file_shape_is_checked(fixture_dir: Path) -> None:
 def test_contract_root_prefers_the_packaged_copy(tmp_path: Path) -> None:
     """An installed wheel carries its own schemas/ and fixtures/."""
     assert spec.contract_root(tmp_path) == tmp_path
-    assert spec.contract_root(tmp_path / "absent") == Path(spec.__file__).resolve().parent.parent
+    assert spec.contract_root(tmp_path / "absent") == Path(spec.__file__).resolve().parents[2]
 
 
 def test_missing_and_broken_contract_files(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

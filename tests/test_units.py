@@ -6,7 +6,9 @@ import json
 
 import pytest
 
-from mock_server import dates, phones, query, redaction
+from mock_server import redaction
+from mock_server._domain import dates, phones
+from mock_server._http import query
 
 
 @pytest.mark.parametrize(

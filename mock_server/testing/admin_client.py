@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
-from .redaction import redact_text
+from mock_server.redaction import redact_text
 
 
 class AdminClientError(Exception):

@@ -16,14 +16,15 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from . import rendering, spec
-from .errors import FixtureError
-from .faults import FAULTS, FaultRule
-from .journal import JOURNAL
-from .lifecycle import SentMessage
-from .redaction import redact_mapping
-from .settings import SETTINGS, STORE, is_loopback
-from .state import Store
+from mock_server._domain.lifecycle import SentMessage
+from mock_server._domain.store import Store
+from mock_server._http import rendering
+from mock_server._http.faults import FAULTS, FaultRule
+from mock_server._http.journal import JOURNAL
+from mock_server.contract import spec
+from mock_server.errors import FixtureError
+from mock_server.redaction import redact_mapping
+from mock_server.settings import SETTINGS, STORE, is_loopback
 
 
 class AdminError(Exception):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from . import spec
+from mock_server.contract import spec
 
 DOCS_FORMAT = "%Y-%m-%d %H:%M:%S"
 DATE_FORMATS = ("docs", "epoch")

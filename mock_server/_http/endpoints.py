@@ -18,10 +18,12 @@ from typing import Any
 
 from aiohttp import web
 
-from . import account, controls, dates, phones, query, rendering, spec
-from .handlers import respond
-from .lifecycle import SentMessage
-from .settings import SETTINGS, STORE
+from mock_server._domain import account, controls, dates, phones, values
+from mock_server._domain.lifecycle import SentMessage
+from mock_server._http import query, rendering
+from mock_server._http.handlers import respond
+from mock_server.contract import spec
+from mock_server.settings import SETTINGS, STORE
 
 SEND = "send"
 BULK = "bulk-status"
@@ -142,13 +144,13 @@ def _schedule(params: Mapping[str, str], now: float) -> tuple[float | None, list
         problems.append("date-invalid")
     if not minute_text:
         problems.append("minute-required")
-    elif not query.is_number(minute_text) or (
+    elif not values.is_number(minute_text) or (
         int(minute_text) % spec.rule("minute-step") or int(minute_text) > spec.rule("minute-max")
     ):
         problems.append("minute-invalid")
     if not hour_text:
         problems.append("time-required")
-    elif not query.is_number(hour_text) or int(hour_text) > spec.rule("hour-max"):
+    elif not values.is_number(hour_text) or int(hour_text) > spec.rule("hour-max"):
         problems.append("time-invalid")
     if problems:
         return None, problems
@@ -311,7 +313,7 @@ def _multi_entry(request: web.Request, entry: Any) -> dict[str, Any]:
             "success": False,
             "code": code.code,
             "phoneNumber": phone,
-            "messageId": int(message_id) if query.is_number(message_id) else message_id,
+            "messageId": int(message_id) if values.is_number(message_id) else message_id,
             "status": code.message[settings.lang],
         }
     epoch = spec.assumed("bulk-multi-date-format")

@@ -6,7 +6,7 @@ The rules (national prefix, country code, international prefixes) are the value 
 
 from __future__ import annotations
 
-from . import spec
+from mock_server.contract import spec
 
 
 def canonical(raw: str) -> str:

@@ -6,12 +6,13 @@ from functools import partial
 
 from aiohttp import web
 
-from . import admin, endpoints, faults, handlers, spec
-from .answers import AnswerCache
-from .journal import JOURNAL, Journal
-from .middlewares import finish_routes, layered
-from .settings import ANSWERS, SETTINGS, STORE, VIOLATIONS, Settings
-from .state import Store
+from mock_server._domain.store import Store
+from mock_server._http import admin, endpoints, faults, handlers
+from mock_server._http.answers import AnswerCache
+from mock_server._http.journal import JOURNAL, Journal
+from mock_server._http.layers import finish_routes, layered
+from mock_server.contract import spec
+from mock_server.settings import ANSWERS, SETTINGS, STORE, VIOLATIONS, Settings
 
 
 def create_app(settings: Settings | None = None) -> web.Application:

@@ -14,7 +14,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from . import phones, query, spec
+from mock_server._domain import phones, values
+from mock_server.contract import spec
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ class Outbox:
     def recipients(self, message_id: str) -> list[SentMessage]:
         """The messages of one send; empty when the id is unknown or not a number."""
         key = message_id.strip()
-        return list(self._sends.get(int(key), [])) if query.is_number(key) else []
+        return list(self._sends.get(int(key), [])) if values.is_number(key) else []
 
     def find(self, message_id: str, number: str) -> SentMessage | None:
         wanted = phones.canonical(number)

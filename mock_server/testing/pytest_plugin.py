@@ -18,9 +18,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from .admin_client import AdminClient
-from .runner import ServerThread
-from .settings import STORE, Settings
+from mock_server.settings import STORE, Settings
+from mock_server.testing.admin_client import AdminClient
+from mock_server.testing.server import ServerThread
 
 
 class MockHandle:

@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from typing import Any
 from xml.sax.saxutils import escape
 
-from . import spec
-from .errors import BodyViolation
+from mock_server.contract import spec
+from mock_server.errors import BodyViolation
 
 XML_PROLOG = "<?xml version='1.0' encoding='UTF-8'?>"
 

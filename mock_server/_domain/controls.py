@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from . import spec
-from .errors import SpecError
-from .state import Store
+from mock_server._domain.store import Store
+from mock_server.contract import spec
+from mock_server.errors import SpecError
 
 GENERIC_KINDS = frozenset({"missing", "unknown-api-key", "ok"})
 

@@ -18,8 +18,8 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from .redaction import redact_body, redact_query
-from .settings import STORE
+from mock_server.redaction import redact_body, redact_query
+from mock_server.settings import STORE
 
 ADMIN_PREFIX = "/_mock/"
 

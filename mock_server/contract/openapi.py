@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from . import rendering, spec
+from mock_server._http import rendering
+from mock_server.contract import spec
 
 OPENAPI_VERSION = "3.0.3"
 _DROPPED = ("$schema", "$id", "definitions", "title")

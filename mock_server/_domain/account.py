@@ -12,8 +12,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from . import phones, spec
-from .lifecycle import SentMessage
+from mock_server._domain import phones
+from mock_server._domain.lifecycle import SentMessage
+from mock_server.contract import spec
 
 
 @dataclass(frozen=True)

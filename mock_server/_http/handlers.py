@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from . import dates, outcomes, query, rendering, spec
-from .answers import Answer
-from .settings import ANSWERS, SETTINGS, STORE, Settings
-from .state import Store
+from mock_server._domain import dates, outcomes
+from mock_server._domain.store import Store
+from mock_server._http import query, rendering
+from mock_server._http.answers import Answer
+from mock_server.contract import spec
+from mock_server.settings import ANSWERS, SETTINGS, STORE, Settings
 
 _HEADERS = {
     fmt: {"Content-Type": f"{media_type}; charset=utf-8"}

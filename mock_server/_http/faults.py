@@ -22,7 +22,9 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from . import journal, phones, query, spec
+from mock_server._domain import phones
+from mock_server._http import journal, query
+from mock_server.contract import spec
 
 
 @dataclass

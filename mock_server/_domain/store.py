@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from . import phones, spec
-from .account import Account
-from .clock import Clock
-from .lifecycle import MagicNumbers, Outbox, SentMessage, status_at
+from mock_server._domain import phones
+from mock_server._domain.account import Account
+from mock_server._domain.clock import Clock
+from mock_server._domain.lifecycle import MagicNumbers, Outbox, SentMessage, status_at
+from mock_server.contract import spec
 
 
 def _key(message_id: str, number: str) -> tuple[str, str]:

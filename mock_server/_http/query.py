@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import unquote_plus
 
-from . import spec
+from mock_server.contract import spec
 
 
 def parse(raw: str) -> dict[str, str]:
@@ -29,9 +29,3 @@ def response_format(params: dict[str, str]) -> str:
     """'json' or 'xml': _format matched case-insensitively, JSON when absent or unknown."""
     asked = params.get("_format", "").strip().lower()
     return asked if asked in spec.MEDIA_TYPES else spec.assumed("unknown-format")
-
-
-def is_number(text: str) -> bool:
-    """Whether text is ASCII digits only: str.isdigit() also accepts superscript and
-    full-width digits, which int() refuses or the schemas' [0-9] patterns do not match."""
-    return text.isascii() and text.isdigit()

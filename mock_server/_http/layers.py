@@ -16,11 +16,11 @@ from functools import partial
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from . import admin, faults, journal
-from .errors import BodyViolation
-from .handlers import http_error
-from .journal import ADMIN_PREFIX
-from .settings import SETTINGS, VIOLATIONS
+from mock_server._http import admin, faults, journal
+from mock_server._http.handlers import http_error
+from mock_server._http.journal import ADMIN_PREFIX
+from mock_server.errors import BodyViolation
+from mock_server.settings import SETTINGS, VIOLATIONS
 
 log = logging.getLogger("mock_server")
 

@@ -19,15 +19,15 @@ from typing import Any, TypeVar
 from jsonschema import Draft7Validator
 from jsonschema.exceptions import best_match
 
-from .errors import FixtureError, SpecError
+from mock_server.errors import FixtureError, SpecError
 
-_PACKAGED = Path(__file__).parent / "_contract"
+_PACKAGED = Path(__file__).resolve().parent.parent / "_data"
 _T = TypeVar("_T")
 
 
 def contract_root(packaged: Path = _PACKAGED) -> Path:
     """Where schemas/ and fixtures/ are: inside an installed wheel, else the checkout."""
-    return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parents[2]
 
 
 SCHEMA_DIR = contract_root() / "schemas"

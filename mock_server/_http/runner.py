@@ -1,0 +1,89 @@
+"""Serving the app: start() binds it (for the CLI and the test server thread alike) and
+serve_forever() runs it in the foreground. Both use aiohttp's AppRunner, log one line per
+request with API keys redacted, and shut down gracefully: in-flight requests complete.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Callable
+
+from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+from aiohttp.web_request import BaseRequest
+from aiohttp.web_response import StreamResponse
+
+from mock_server._http.app import create_app
+from mock_server.redaction import redact_query
+from mock_server.settings import SETTINGS, Settings
+
+access_log = logging.getLogger("mock_server.access")
+
+
+class AccessLogger(AbstractAccessLogger):
+    """One line per request: method, path with API keys redacted, status, size, time."""
+
+    def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
+        self.logger.info(
+            '%s "%s %s" %s %s %.1fms',
+            request.remote,
+            request.method,
+            redact_query(request.rel_url.raw_path_qs),
+            response.status,
+            response.body_length,
+            time * 1000,
+        )
+
+
+class RedactingFilter(logging.Filter):
+    """aiohttp logs a rejected request with its request line: keep the message, drop the key."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            detail = redact_query(str(record.exc_info[1]))
+            record.msg, record.args = f"{record.getMessage()}: {detail}", ()
+            record.exc_info = record.exc_text = None
+        return True
+
+
+def _redact_server_log() -> None:
+    server_log = logging.getLogger("aiohttp.server")
+    if not any(isinstance(f, RedactingFilter) for f in server_log.filters):
+        server_log.addFilter(RedactingFilter())
+
+
+async def start(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, str]:
+    """Start serving app; returns the runner and the base URL ('http://host:port/v1')."""
+    settings = app[SETTINGS]
+    _redact_server_log()
+    runner = web.AppRunner(
+        app,
+        handle_signals=False,
+        access_log_class=AccessLogger,
+        access_log=access_log if settings.access_log else None,
+    )
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    bound_port = runner.addresses[0][1]
+    shown_host = f"[{host}]" if ":" in host else host
+    return runner, f"http://{shown_host}:{bound_port}/v1"
+
+
+async def serve_forever(settings: Settings, announce: Callable[[str], None] = print) -> None:
+    """Serve until SIGINT or SIGTERM, then finish in-flight requests and return."""
+    app = create_app(settings)
+    runner, base_url = await start(app, settings.host, settings.port)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    announce(f"SMS Partner mock serving {base_url}/message-status (Ctrl+C to stop)")
+    if settings.admin:
+        root = base_url.removesuffix("/v1")
+        announce(f"Admin API: {root}/_mock/clock, /_mock/faults, /_mock/requests, /_mock/reset")
+    await stop.wait()
+    announce("Shutting down")
+    await runner.cleanup()
