@@ -8,14 +8,13 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from mock_server.contract import spec
 
-from . import oracle
+from . import bodies, oracle
 from .strategies import Query
 from .target import Target
 from .transport import Reply
@@ -49,18 +48,14 @@ def parsed_body(reply: Reply) -> Any:
         ) from exc
 
 
-def schema_for(data: Any, operation: str = spec.STATUS) -> str:
-    """The body schema a decoded body must satisfy: success or error, by its 'success'.
+def schema_for(data: Any, operation: str | None = spec.STATUS) -> str:
+    """The body schema a decoded body of operation must satisfy: success or error, by its
+    'success'.
 
-    An error whose code lists field errors (send's code 9) has its own '.invalid' schema.
+    An error whose code lists field errors (send's code 9) has its own '.invalid' schema; an
+    answer outside every operation (operation None), the http-error schema.
     """
-    success = data.get("success") if isinstance(data, Mapping) else None
-    if operation == spec.STATUS:
-        return spec.OK if success is True else spec.ERROR
-    if success is True:
-        return f"{operation}.ok"
-    code = spec.control_codes(operation).get(data.get("code") if isinstance(data, Mapping) else 0)
-    return f"{operation}.invalid" if code and code.shape == "errors" else f"{operation}.error"
+    return bodies.body_schema(operation, data)
 
 
 def conforms(reply: Reply, data: Any, schema_name: str) -> None:
@@ -222,6 +217,11 @@ class Exchange:
     expected_code: int | None = None
     twin: Reply | None = None
 
+    @property
+    def operation(self) -> str | None:
+        """The operation the request asked for, whose schemas and catalogue apply."""
+        return self.reply.operation
+
 
 def no_server_error(ex: Exchange) -> None:
     if ex.reply.status >= 500:
@@ -249,14 +249,14 @@ def content_type_matches_format(ex: Exchange) -> None:
 
 def body_conforms_to_schema(ex: Exchange) -> None:
     data = parsed_body(ex.reply)
-    conforms(ex.reply, data, schema_for(data))
+    conforms(ex.reply, data, schema_for(data, ex.operation))
 
 
 def error_code_documented(ex: Exchange) -> None:
     data = parsed_body(ex.reply)
     code = data.get("code") if isinstance(data, Mapping) else None
-    documented = spec.control_codes()
-    if code not in documented or type(code) is not int:
+    documented = spec.control_codes(ex.operation) if ex.operation else {}
+    if type(code) is not int or code not in documented:
         raise ContractViolation(
             "Undocumented control code", ex.reply, repr(code), f"one of {list(documented)}"
         )
@@ -265,79 +265,97 @@ def error_code_documented(ex: Exchange) -> None:
             "'success' disagrees with the code",
             ex.reply,
             f"success {data.get('success')!r} with code {code}",
-            f"success {documented[code].success!r} exactly when code is {oracle.success_code()}",
+            f"success {documented[code].success!r} exactly when code is "
+            + " or ".join(str(c.code) for c in documented.values() if c.success),
         )
+
+
+def _documented(reply: Reply, operation: str | None) -> str:
+    """operation, which a control-code check needs; a violation when there is none."""
+    if operation is None:
+        raise ContractViolation(
+            "A control code was expected of a request outside the documented operations",
+            reply,
+            reply.request,
+            f"a request to one of {[f'{op.method} {op.path}' for op in spec.operations()]}",
+        )
+    return operation
 
 
 def control_code_matches_request(ex: Exchange) -> None:
     if ex.expected_code is not None:
-        code_is(ex.reply, parsed_body(ex.reply), ex.expected_code, ex.target.lang)
+        operation = _documented(ex.reply, ex.operation)
+        code_is(ex.reply, parsed_body(ex.reply), ex.expected_code, ex.target.lang, operation)
 
 
 def json_keys_in_documented_order(ex: Exchange) -> None:
+    """Every object's keys, nested ones included, in the order of its schema's properties."""
     if ex.reply.media_type != spec.MEDIA_TYPES["json"]:
         return
     data = parsed_body(ex.reply)
-    order = spec.field_order(schema_for(data))
-    keys = list(data) if isinstance(data, Mapping) else []
-    if keys != [k for k in order if k in keys]:
-        raise ContractViolation("JSON keys out of documented order", ex.reply, keys, list(order))
-
-
-_ENTRY = re.compile(rb"<entry>(.*?)</entry>", re.DOTALL)
+    found = bodies.misordered(data, schema_for(data, ex.operation))
+    if found:
+        path, keys, order = found
+        where = "" if path == "$" else f" in {path}"
+        raise ContractViolation(f"JSON keys out of documented order{where}", ex.reply, keys, order)
 
 
 def xml_entries_in_documented_form(ex: Exchange) -> None:
-    """Booleans bare true/false, numbers bare, strings in CDATA (plain text where marked)."""
+    """Booleans bare true/false, numbers bare, strings in CDATA (plain text where marked), at
+    every level of the body."""
     if ex.reply.media_type != spec.MEDIA_TYPES["xml"]:
         return
-    data = parsed_body(ex.reply)
-    name = schema_for(data)
-    plain = spec.plain_text_fields(name)
-    texts = [t.strip() for t in _ENTRY.findall(ex.reply.raw)]
-    for key, text in zip(spec.field_order(name), texts, strict=False):
-        value = data.get(key)
-        in_cdata = text.startswith(b"<![CDATA[") and text.endswith(b"]]>")
-        if isinstance(value, str) and in_cdata == (key in plain):
-            form = "plain text" if key in plain else "a CDATA section"
+    parsed_body(ex.reply)  # a body that does not parse is reported as such
+    for leaf in bodies.read_xml(ex.reply.raw, ex.operation).leaves:
+        if leaf.documented_form:
+            continue
+        written = f"<![CDATA[{leaf.text}]]>" if leaf.in_cdata else leaf.text
+        if isinstance(leaf.value, str):
+            form = "plain text" if leaf.plain else "a CDATA section"
             raise ContractViolation(
-                f"XML entry {key!r} is not in its documented form",
+                f"XML entry {leaf.path!r} is not in its documented form",
                 ex.reply,
-                repr(text.decode("utf-8", "replace")),
+                repr(written),
                 f"the string in {form}",
             )
-        if not isinstance(value, str) and in_cdata:
-            raise ContractViolation(
-                f"XML entry {key!r} wraps a non-string in CDATA",
-                ex.reply,
-                repr(text.decode("utf-8", "replace")),
-                "a bare true/false or number",
-            )
+        raise ContractViolation(
+            f"XML entry {leaf.path!r} wraps a non-string in CDATA",
+            ex.reply,
+            repr(written),
+            "a bare true/false or number",
+        )
 
 
 def formats_agree(ex: Exchange) -> None:
+    """The JSON and XML answers carry the same values, of the same types, in the same order.
+
+    Compared as the XML shows them (bodies.xml_view): two optional fields the positional XML
+    cannot tell apart do not make the answers differ.
+    """
     if ex.twin is None:
         return
     mine, theirs = parsed_body(ex.reply), parsed_body(ex.twin)
-
-    def typed(data: Any) -> list[tuple[str, Any, str]]:
-        return (
-            [(k, v, type(v).__name__) for k, v in data.items()] if isinstance(data, Mapping) else []
-        )
-
-    if typed(mine) != typed(theirs):
+    views = [
+        bodies.xml_view(data, schema_for(data, reply.operation))
+        for data, reply in ((mine, ex.reply), (theirs, ex.twin))
+    ]
+    if views[0] != views[1]:
         raise ContractViolation(
             f"{ex.reply.media_type} and {ex.twin.media_type} answers differ",
             ex.reply,
-            f"{ex.reply.media_type}: {typed(mine)}",
-            f"the same fields, values, types and order as {ex.twin.media_type}: {typed(theirs)}",
+            f"{ex.reply.media_type}: {json.dumps(mine, ensure_ascii=False)[:1000]}",
+            f"the same values, types and order as {ex.twin.media_type}: "
+            + json.dumps(theirs, ensure_ascii=False)[:1000],
         )
 
 
 def known_record_matches(ex: Exchange) -> None:
+    """The known message's record, when a message-status answer found it."""
     known = ex.target.known
+    if known is None or ex.operation != spec.STATUS:
+        return
     data = parsed_body(ex.reply)
-    if known is None or not isinstance(data, Mapping) or data.get("success") is not True:
+    if not isinstance(data, Mapping) or data.get("success") is not True:
         return
     expected = dict(known.record or {"messageId": known.message_id})
     number = data.get("number", "")
@@ -375,9 +393,9 @@ def run_checks(ex: Exchange) -> None:
 
 def phone_forms_agree(replies: Mapping[str, Reply]) -> None:
     """Every documented phone form found the same message with the same body."""
-    bodies = {form: parsed_body(reply) for form, reply in replies.items()}
-    first_form, first = next(iter(bodies.items()))
-    for form, body in bodies.items():
+    answers = {form: parsed_body(reply) for form, reply in replies.items()}
+    first_form, first = next(iter(answers.items()))
+    for form, body in answers.items():
         if body != first:
             raise ContractViolation(
                 f"Phone form {form!r} answers differently from {first_form!r}",
@@ -398,7 +416,7 @@ class Expectation:
     body: Mapping[str, Any] | None = None
     matches: Mapping[str, Any] | None = None
     raw: str | None = None
-    operation: str = spec.STATUS
+    operation: str | None = None  # None: the operation the reply answers
     headers: Mapping[str, str] | None = None
     parses: bool = True
     failure: str | None = None
@@ -422,8 +440,9 @@ def expectation_met(reply: Reply, expect: Expectation, lang: str | None) -> None
     if expect.schema:
         conforms(reply, data, expect.schema)
     if expect.code is not None:
-        conforms(reply, data, schema_for(data, expect.operation))
-        code_is(reply, data, expect.code, lang, expect.operation)
+        operation = _documented(reply, expect.operation or reply.operation)
+        conforms(reply, data, schema_for(data, operation))
+        code_is(reply, data, expect.code, lang, operation)
     if expect.body:
         fields_equal(reply, data, expect.body)
     if expect.matches:

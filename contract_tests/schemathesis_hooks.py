@@ -23,39 +23,35 @@ from hypothesis import strategies as st
 
 from mock_server.contract import spec
 
-from .transport import decode_xml
+from .bodies import decode_xml, operation_at
 
 
 @schemathesis.deserializer("application/xml")
 def positional_xml(ctx: schemathesis.DeserializationContext, response: Any) -> Any:
-    """The documented positional XML, decoded by the schemas into its JSON equivalent."""
-    return decode_xml(response.content)
+    """The documented positional XML, read by the body schemas of the case's operation into
+    its JSON equivalent."""
+    return decode_xml(response.content, operation_at(ctx.operation.method, ctx.operation.path))
 
 
-def _body(response: Any) -> Any:
+def _body(response: Any, operation: str | None) -> Any:
     media_type = response.headers.get("content-type", [""])[0].split(";")[0].strip()
     if media_type == spec.MEDIA_TYPES["xml"]:
-        return decode_xml(response.content)
+        return decode_xml(response.content, operation)
     return json.loads(response.content)
-
-
-def _operation_of(method: str, path: str) -> str:
-    """The id of the operation of schemas/operations.json at this method and path."""
-    return next(op.id for op in spec.operations() if (op.method, op.path) == (method.upper(), path))
 
 
 @schemathesis.hook
 def after_call(ctx: schemathesis.HookContext, case: schemathesis.Case, response: Any) -> None:
     """Give a documented error body the HTTP status of its control code."""
-    if response.status_code != 200:
+    operation = operation_at(case.method, case.path)
+    if response.status_code != 200 or operation is None:
         return
     try:
-        body = _body(response)
+        body = _body(response, operation)
     except ValueError:
         return  # left for the response checks to report
     code = body.get("code") if isinstance(body, Mapping) else None
-    operation = _operation_of(case.method, case.path)
-    documented = spec.control_codes(operation).get(code) if isinstance(code, int) else None
+    documented = spec.control_codes(operation).get(code) if type(code) is int else None
     if documented is not None and body.get("success") is False:
         response.status_code = documented.http_status
 
@@ -69,11 +65,11 @@ KEEP_GENERATED_KEY = frozenset({"send"})
 def _known_variants(ctx: schemathesis.HookContext, value: Any, part: str) -> st.SearchStrategy[Any]:
     """A valid generated value as is, with the known key, and with the known message too."""
     key = os.environ.get("SMSPARTNER_API_KEY")
-    operation_id = _operation_of(ctx.operation.method, ctx.operation.path)
-    operation = next(op for op in spec.operations() if op.id == operation_id)
-    schema_name = operation.query if part == "query" else operation.body
-    if operation_id in KEEP_GENERATED_KEY:
+    operation_id = operation_at(ctx.operation.method, ctx.operation.path)
+    operation = next((op for op in spec.operations() if op.id == operation_id), None)
+    if operation is None or operation_id in KEEP_GENERATED_KEY:
         return st.just(value)
+    schema_name = operation.query if part == "query" else operation.body
     if not key or not schema_name or not isinstance(value, dict):
         return st.just(value)
     if spec.first_error(schema_name, value):

@@ -2,8 +2,8 @@
 
 A plain synchronous HTTP client (http.client) that sends the query string exactly as given,
 so tests can send what real clients send: an unencoded '+', a malformed escape, a repeated
-parameter. XML answers are decoded here, guided by the schemas: the documented XML is
-positional, so each <entry> takes its name and type from the schema's field order.
+parameter. Each reply knows the operation that answered it (schemas/operations.json), so
+that its body is read by that operation's schemas (contract_tests.bodies).
 """
 
 from __future__ import annotations
@@ -18,10 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-import xmltodict
-
-from mock_server.contract import spec
 from mock_server.redaction import redact_query, redact_text
+
+from .bodies import decode_xml, operation_at
 
 GUARDED_PATH = "/message-status"
 
@@ -33,13 +32,15 @@ def encode_query(params: Mapping[str, str]) -> str:
 
 @dataclass(frozen=True)
 class Reply:
-    """One answer, with the request that produced it (API key redacted)."""
+    """One answer, with the request that produced it (API key redacted) and the id of the
+    operation it asked for (None outside schemas/operations.json)."""
 
     request: str
     status: int
     headers: Mapping[str, str]
     raw: bytes
     fields: dict[str, Any] = field(default_factory=dict, compare=False)
+    operation: str | None = None
 
     @property
     def content_type(self) -> str:
@@ -50,12 +51,13 @@ class Reply:
         return self.content_type.split(";")[0].strip().lower()
 
     def data(self) -> Any:
-        """The body as JSON-like data: parsed JSON, or the XML decoded by the schemas.
+        """The body as JSON-like data: parsed JSON, or the XML read by the body schemas of the
+        reply's operation.
 
         Raises ValueError when the body does not parse in its declared format.
         """
         if self.media_type.endswith("xml"):
-            return decode_xml(self.raw)
+            return decode_xml(self.raw, self.operation)
         return json.loads(self.raw.decode("utf-8"))
 
 
@@ -145,7 +147,8 @@ class Transport:
             connection.close()
         headers = {k.lower(): v for k, v in response.getheaders()}
         shown = f"{method} {self.base_url}{path}" + (f"?{raw_query}" if raw_query else "")
-        return Reply(self.redact(shown), response.status, headers, raw)
+        operation = operation_at(method, path)
+        return Reply(self.redact(shown), response.status, headers, raw, operation=operation)
 
     def get(self, raw_query: str = "", path: str = "/message-status") -> Reply:
         return self.request("GET", path, raw_query)
@@ -154,70 +157,3 @@ class Transport:
         """POST data as a JSON body (bytes are sent as they are)."""
         body = data if isinstance(data, bytes) else json.dumps(data).encode("utf-8")
         return self.request("POST", path, raw_query, body)
-
-
-def _resolve(schema: Mapping[str, Any], node: Mapping[str, Any]) -> Mapping[str, Any]:
-    ref = node.get("$ref")
-    if ref:
-        target: Any = schema
-        for part in ref.removeprefix("#/").split("/"):
-            target = target[part]
-        return _resolve(schema, target)
-    return node
-
-
-def _json_type(schema: Mapping[str, Any], node: Mapping[str, Any]) -> str:
-    node = _resolve(schema, node)
-    if "type" in node:
-        return str(node["type"])
-    if "const" in node or "enum" in node:
-        examples = [node["const"]] if "const" in node else node["enum"]
-        kinds = {type(e) for e in examples}
-        return {bool: "boolean", int: "integer", float: "number"}.get(kinds.pop(), "string")
-    branches = node.get("anyOf") or node.get("oneOf") or [{}]
-    return _json_type(schema, branches[0]) if branches[0] else "string"
-
-
-_CASTS = {
-    "boolean": lambda text: {"true": True, "false": False}[text],
-    "integer": int,
-    "number": lambda text: int(text) if text.lstrip("-").isdigit() else float(text),
-    "string": str,
-}
-
-
-def _cast(text: str | None, kind: str) -> Any:
-    if text is None:
-        return "" if kind == "string" else None
-    try:
-        return _CASTS[kind](text)
-    except (KeyError, ValueError):
-        return text
-
-
-def decode_xml(raw: bytes) -> dict[str, Any]:
-    """The documented positional XML as the equivalent JSON object.
-
-    The first <entry> (success) selects the success or the error schema; each entry then
-    takes the name and type of the field at its position. Surplus entries keep a name like
-    'entry[10]' so that schema validation reports them. Raises ValueError on malformed XML.
-    """
-    try:
-        doc = xmltodict.parse(raw, force_list=("entry",))
-    except Exception as exc:  # expat raises its own ExpatError
-        raise ValueError(f"Malformed XML: {exc}") from exc
-    root = doc.get("result") if isinstance(doc, dict) else None
-    if not isinstance(root, dict):
-        raise ValueError("XML root is not <result> with <entry> children")
-    entries = [e.strip() if isinstance(e, str) else e for e in root.get("entry", [])]
-    name = spec.OK if entries[:1] == ["true"] else spec.ERROR
-    schema = spec.schema(name)
-    names = spec.field_order(name)
-    decoded: dict[str, Any] = {}
-    for index, text in enumerate(entries):
-        if index < len(names):
-            key = names[index]
-            decoded[key] = _cast(text, _json_type(schema, schema["properties"][key]))
-        else:
-            decoded[f"entry[{index}]"] = text
-    return decoded

@@ -77,5 +77,6 @@ def test_code_of_another_operation_is_checked_against_its_catalogue() -> None:
     """A send answer with code 10 and the send catalogue's text meets 'code 10, send'."""
     raw = b'{"success":false,"code":10,"message":"Clef API incorrecte"}'
     expectation_met(_reply(raw), Expectation(status=200, code=10, operation="send"), "fr")
+    wrong = Expectation(status=200, code=10, operation="message-status")
     with pytest.raises(ContractViolation, match="Wrong control code"):
-        expectation_met(_reply(raw), Expectation(status=200, code=10), "fr")
+        expectation_met(_reply(raw), wrong, "fr")

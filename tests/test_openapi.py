@@ -57,7 +57,7 @@ def test_examples_validate_against_their_schemas() -> None:
         for media_type, entry in content["content"].items():
             for example in entry["examples"].values():
                 value = example["value"]
-                body = decode_xml(value.encode()) if media_type.endswith("xml") else value
+                body = decode_xml(value.encode(), op.id) if media_type.endswith("xml") else value
                 name = op.ok if body["success"] else op.error
                 assert spec.first_error(name, body) is None, (media_type, example["summary"])
 

@@ -83,13 +83,23 @@ def test_https_uses_verified_tls() -> None:
 def test_malformed_xml_is_a_value_error(raw: bytes) -> None:
     """A body that is not the documented XML raises ValueError, for the checks to report."""
     with pytest.raises(ValueError, match=r"Malformed XML|not <result>"):
-        decode_xml(raw)
+        decode_xml(raw, "message-status")
 
 
 def test_surplus_entries_keep_a_position_name() -> None:
     """An extra entry is kept as entry[N] so that schema validation reports it."""
     raw = b"<result><entry>false</entry><entry>1</entry><entry>m</entry><entry>x</entry></result>"
-    assert decode_xml(raw) == {"success": False, "code": 1, "message": "m", "entry[3]": "x"}
+    decoded = decode_xml(raw, "message-status")
+    assert decoded == {"success": False, "code": 1, "message": "m", "entry[3]": "x"}
+
+
+def test_reply_knows_its_operation(server: ServerThread) -> None:
+    """A reply names the operation at its method and path, and None elsewhere."""
+    transport = Transport(server.base_url)
+    assert transport.get(QUERY, path="/me").operation == "me"
+    assert transport.post("/send", {}).operation == "send"
+    assert transport.request("POST", "/me").operation is None
+    assert transport.get(QUERY, path="/nowhere").operation is None
 
 
 def test_public_api_exports_resolve() -> None:
