@@ -23,13 +23,26 @@ from hypothesis import strategies as st
 
 from mock_server.contract import spec
 
+from .checks import schema_for
 from .transport import decode_xml
 
 
 @schemathesis.deserializer("application/xml")
 def positional_xml(ctx: schemathesis.DeserializationContext, response: Any) -> Any:
-    """The documented positional XML, decoded by the schemas into its JSON equivalent."""
-    return decode_xml(response.content)
+    """The documented positional XML, checked here and handed on as the string it is.
+
+    openapi.json describes an XML answer as a string whose layout its description spells
+    out; so the check is made here: decoded by the schemas into its JSON equivalent, the body
+    must fit the body schema of its operation, or deserialization fails with the reason.
+    """
+    body = decode_xml(response.content)
+    operation = _operation_of(ctx.operation.method, ctx.operation.path)
+    name = schema_for(body, operation)
+    problem = spec.first_error(name, body)
+    if problem:
+        path, reason = problem
+        raise ValueError(f"XML answer does not fit {name} at {path}: {reason}")
+    return response.content.decode("utf-8")
 
 
 def _body(response: Any) -> Any:
