@@ -11,7 +11,7 @@ from pathlib import Path
 
 if sys.version_info >= (3, 11):
     import tomllib
-else:  # pragma: no cover - Schemathesis brings tomli on Python 3.10
+else:  # Python 3.10: Schemathesis brings tomli
     import tomli as tomllib
 
 import pytest
