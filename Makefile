@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8080
 HOST ?= 127.0.0.1
 
-.PHONY: serve test lint format openapi clean bench soak
+.PHONY: serve test lint format openapi clean bench soak interop
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,17 @@ bench: $(VENV)/.bench
 soak: $(VENV)/.test
 	SOAK_SECONDS=$${SOAK_SECONDS:-60} $(BIN)/python -m pytest tests/test_robustness.py -m soak -v
 
+# Outside tools against openapi.json: Prism as a validating proxy in front of the mock, and
+# Redocly lint (tests/test_interop.py; plain `make test` skips them until they are installed).
+# Needs node 20.19+ and npm; versions pinned in .interop/package-lock.json; about a minute
+# the first time (the npm install), 20 s after.
+.interop/node_modules/.installed: .interop/package.json .interop/package-lock.json
+	npm ci --prefix .interop --no-audit --no-fund
+	touch $@
+
+interop: $(VENV)/.test .interop/node_modules/.installed
+	$(BIN)/python -m pytest tests/test_interop.py -v $(PYTEST_ARGS)
+
 lint: $(VENV)/.test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -57,4 +68,4 @@ openapi: $(VENV)/.serve
 	$(BIN)/smspartner-mock openapi -o openapi.json
 
 clean:
-	rm -rf $(VENV) bench/.prism .pytest_cache .hypothesis .mypy_cache .ruff_cache .coverage
+	rm -rf $(VENV) bench/.prism .interop/node_modules .pytest_cache .hypothesis .mypy_cache .ruff_cache .coverage
