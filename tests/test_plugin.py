@@ -66,10 +66,9 @@ def test_schema_violation_fails_the_test(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """
         import urllib.error, urllib.request
-        from mock_server.settings import STORE
 
         def test_bad(smspartner_mock):
-            record = smspartner_mock._server.app[STORE].find("1111", "0600000000")
+            record = smspartner_mock._server.state.store.find("1111", "0600000000")
             record["cost"] = "free"
             try:
                 url = smspartner_mock.url(messageId="1111", phoneNumber="0600000000")
