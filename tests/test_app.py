@@ -89,3 +89,14 @@ def test_parser_errors_are_logged_without_the_key(caplog: pytest.LogCaptureFixtu
         assert connection.getresponse().status == 400
     assert caplog.records
     assert all("SeCrEt" not in r.getMessage() and not r.exc_info for r in caplog.records)
+
+
+def test_server_thread_changes_state_directly_before_it_starts() -> None:
+    """Before the loop runs, call() runs the function at once (nothing to race with)."""
+    server = ServerThread()
+    server.state.store.clock.advance(60)
+    server.reset()
+    assert server.state.store.clock.offset == 0
+    with server:  # and on the loop once it runs
+        server.call(lambda: server.state.store.clock.advance(60))
+        assert server.call(lambda: server.state.store.clock.offset) == 60

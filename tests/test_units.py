@@ -115,3 +115,9 @@ def test_text_of_json_values() -> None:
     assert [values.text(v) for v in ("a", 7, 1.5, True, None, [1])] == [
         "a", "7", "1.5", "", "", ""
     ]  # fmt: skip
+
+
+def test_secret_values_are_found_at_any_depth() -> None:
+    """API-key values are collected from nested objects and lists, as text; blanks are not."""
+    data = {"apiKey": "a", "list": [{"api_key": 7}, {"APIKEY": ""}, "x"], "other": "b"}
+    assert redaction.secret_values(data) == {"a", "7"}
