@@ -69,7 +69,7 @@ def expected_code(params: Mapping[str, str], api_key: str, known: KnownMessage |
             and same_number(params.get("phoneNumber", ""), known.phone_number)
         ):
             return code.code
-        if kind == "found":
+        if kind == "ok":
             return code.code
     raise AssertionError("the catalogue has no success code")  # pragma: no cover
 

@@ -10,11 +10,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from mock_server._domain.dates import DATE_FORMATS
 from mock_server._http.runner import serve_forever
 from mock_server.contract import openapi, spec
 from mock_server.errors import SpecError
-from mock_server.settings import ERROR_STATUSES, Settings, is_loopback, languages
+from mock_server.settings import Settings, is_loopback
 
 DESCRIPTION = """\
 A local fake of SMS Partner's GET /v1/message-status (api.smspartner.fr/v1): every
@@ -48,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--fixtures",
         type=Path,
-        default=spec.FIXTURE_DIR,
+        default=spec.fixture_dir(),
         metavar="DIR",
         help="directory with messages.json and api-keys.json (default: the bundled fixtures)",
     )
@@ -62,20 +61,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--lang",
-        choices=languages(),
+        choices=spec.languages(),
         default=spec.assumed("message-language"),
         help="language of error messages (default: %(default)s, as the live API answers)",
     )
     serve.add_argument(
         "--date-format",
-        choices=DATE_FORMATS,
+        choices=spec.choices("date-format"),
         default=spec.assumed("date-format"),
         help="'docs': 2015-02-07 22:39:46 as documented; 'epoch': \"1423345186\" as the "
         "2018 live captures (default: %(default)s)",
     )
     serve.add_argument(
         "--error-status",
-        choices=ERROR_STATUSES,
+        choices=spec.choices("error-http-status"),
         default=spec.assumed("error-http-status"),
         help="HTTP status of error bodies: '200' for all, or '4xx' per code (default: %(default)s)",
     )

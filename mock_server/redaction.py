@@ -38,6 +38,16 @@ def redact_mapping(data: Any) -> Any:
     return data
 
 
+def secret_values(data: Any) -> set[str]:
+    """The values, as text, of every API-key field in JSON-like data (to redact elsewhere)."""
+    if isinstance(data, Mapping):
+        found = {str(v) for k, v in data.items() if is_secret_name(str(k)) and v not in ("", None)}
+        return found.union(*(secret_values(value) for value in data.values()))
+    if isinstance(data, list):
+        return set().union(*(secret_values(item) for item in data))
+    return set()
+
+
 def redact_text(text: str, secrets: Iterable[str]) -> str:
     """Free text with every occurrence of each non-empty secret replaced."""
     for secret in sorted({s for s in secrets if s}, key=len, reverse=True):

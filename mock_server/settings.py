@@ -1,4 +1,8 @@
-"""The mock's configuration: one frozen Settings value, and the typed keys of app state."""
+"""The mock's configuration: one frozen Settings value, checked against the contract.
+
+It imports nothing of the mock itself: the choices it checks come from the ledger and the
+catalogues (mock_server.contract.spec), and the app keeps it in its MockState.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +10,9 @@ import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aiohttp import web
-
-from mock_server._domain.dates import DATE_FORMATS
-from mock_server._domain.store import Store
-from mock_server._http.answers import AnswerCache
 from mock_server.contract import spec
-from mock_server.errors import BodyViolation
 
-ERROR_STATUSES = ("200", "4xx")
 MAX_DELAY = 31_536_000  # one year, as magic-numbers-file.schema.json allows
-
-
-def languages() -> tuple[str, ...]:
-    """The languages every control code has a text in."""
-    return tuple(next(iter(spec.control_codes().values())).message)
 
 
 @dataclass(frozen=True)
@@ -36,7 +28,7 @@ class Settings:
 
     host: str = "127.0.0.1"
     port: int = 8080
-    fixtures: Path = spec.FIXTURE_DIR
+    fixtures: Path = field(default_factory=spec.fixture_dir)
     api_keys: tuple[str, ...] = ()
     lang: str = field(default_factory=lambda: spec.assumed("message-language"))
     date_format: str = field(default_factory=lambda: spec.assumed("date-format"))
@@ -49,9 +41,9 @@ class Settings:
 
     def __post_init__(self) -> None:
         for name, value, allowed in (
-            ("lang", self.lang, languages()),
-            ("date_format", self.date_format, DATE_FORMATS),
-            ("error_status", self.error_status, ERROR_STATUSES),
+            ("lang", self.lang, spec.languages()),
+            ("date_format", self.date_format, spec.choices("date-format")),
+            ("error_status", self.error_status, spec.choices("error-http-status")),
         ):
             if value not in allowed:
                 raise ValueError(f"Invalid {name}: {value!r}; expected one of {list(allowed)}")
@@ -64,12 +56,6 @@ class Settings:
                 f"Invalid delivery_delay: {self.delivery_delay!r}; "
                 f"expected 0 to {MAX_DELAY} seconds"
             )
-
-
-SETTINGS = web.AppKey("settings", Settings)
-VIOLATIONS = web.AppKey("violations", list[BodyViolation])
-STORE = web.AppKey("store", Store)
-ANSWERS = web.AppKey("answers", AnswerCache)
 
 
 def is_loopback(host: str) -> bool:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from contract_tests.transport import Transport
 from mock_server import ServerThread
 from mock_server._http.answers import Answer, AnswerCache
-from mock_server.settings import ANSWERS, STORE
 from mock_server.testing.admin_client import AdminClient
 
 QUERY = "apiKey=YOUR_API_KEY&messageId=1111&phoneNumber=0600000000"
@@ -41,13 +40,13 @@ def test_a_store_change_is_served_even_after_the_query_was_cached() -> None:
     with ServerThread() as server:
         transport = Transport(server.base_url)
         assert transport.get(QUERY).data()["statut"] == "Delivered"
-        assert len(server.app[ANSWERS]) == 1
-        store = server.app[STORE]
+        assert len(server.state.answers["message-status"]) == 1
+        store = server.state.store
         record = store.find("1111", "0600000000")
         assert record is not None
-        store.put({**record, "statut": "Waiting"})
+        server.call(lambda: store.put({**record, "statut": "Waiting"}))
         assert transport.get(QUERY).data()["statut"] == "Waiting"
-        store.reset()
+        server.call(store.reset)
         assert transport.get(QUERY).data()["statut"] == "Delivered"
 
 
@@ -57,8 +56,9 @@ def test_sent_messages_are_never_served_stale() -> None:
         transport = Transport(server.base_url)
         client = AdminClient(server.base_url)
         client.freeze()
-        first_id = server.app[STORE].outbox.allocate()  # the id the next send will get...
-        server.app[STORE].outbox.reset()  # ...once the counter is back where it was
+        outbox = server.state.store.outbox
+        first_id = server.call(outbox.allocate)  # the id the next send will get...
+        server.call(outbox.reset)  # ...once the counter is back where it was
         query = f"apiKey=YOUR_API_KEY&messageId={first_id}&phoneNumber=0600000002"
         assert transport.get(query).data()["code"] == 4
         assert client.send("0600000002", "hello")["message_id"] == first_id

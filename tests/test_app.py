@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import http.client
 import logging
 
@@ -10,11 +9,8 @@ import pytest
 
 from contract_tests.transport import Transport
 from mock_server import ServerThread, Settings
-from mock_server._domain import outcomes
 from mock_server._http.runner import RedactingFilter
-from mock_server.contract import spec
-from mock_server.errors import FixtureError, SpecError
-from mock_server.settings import STORE
+from mock_server.errors import FixtureError
 
 QUERY = "apiKey=YOUR_API_KEY&messageId=1111&phoneNumber=0600000000"
 
@@ -31,7 +27,7 @@ def test_invalid_settings_are_refused(field: str, value: str) -> None:
 def test_outbound_violation_is_a_500_and_recorded() -> None:
     """A stored record that breaks the schema is never served: 500 and a recorded violation."""
     with ServerThread() as server:
-        record = server.app[STORE].find("1111", "0600000000")
+        record = server.state.store.find("1111", "0600000000")
         assert record is not None
         record["statut"] = "Sent"  # bypasses Store.put's validation, as a mock bug would
         reply = Transport(server.base_url).get(QUERY)
@@ -43,7 +39,7 @@ def test_outbound_violation_is_a_500_and_recorded() -> None:
 def test_store_put_validates_and_reset_restores() -> None:
     """Store.put refuses a bad record, stores a good one, and reset forgets it."""
     with ServerThread() as server:
-        store = server.app[STORE]
+        store = server.state.store
         record = {**store.find("1111", "0600000000"), "messageId": "42", "statut": "Waiting"}  # type: ignore[dict-item]
         store.put(record)
         transport = Transport(server.base_url)
@@ -62,19 +58,6 @@ def test_server_thread_surfaces_start_errors() -> None:
     with pytest.raises(OSError):  # noqa: PT011 - the OS decides the exact errno text
         server.start()
     server.stop()
-
-
-def test_unknown_trigger_kind_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A catalogue trigger the mock does not implement stops it, naming the known kinds."""
-    codes = spec.precedence()
-    odd = dataclasses.replace(codes[0], trigger={"kind": "teapot"})
-    monkeypatch.setattr(spec, "precedence", lambda: (odd, *codes[1:]))
-    outcomes._ordered_codes.cache_clear()
-    try:
-        with pytest.raises(SpecError, match=r"Unknown trigger kinds \['teapot'\]; known: "):
-            outcomes._ordered_codes()
-    finally:
-        outcomes._ordered_codes.cache_clear()
 
 
 def test_log_records_without_exception_pass_unchanged() -> None:
@@ -106,3 +89,14 @@ def test_parser_errors_are_logged_without_the_key(caplog: pytest.LogCaptureFixtu
         assert connection.getresponse().status == 400
     assert caplog.records
     assert all("SeCrEt" not in r.getMessage() and not r.exc_info for r in caplog.records)
+
+
+def test_server_thread_changes_state_directly_before_it_starts() -> None:
+    """Before the loop runs, call() runs the function at once (nothing to race with)."""
+    server = ServerThread()
+    server.state.store.clock.advance(60)
+    server.reset()
+    assert server.state.store.clock.offset == 0
+    with server:  # and on the loop once it runs
+        server.call(lambda: server.state.store.clock.advance(60))
+        assert server.call(lambda: server.state.store.clock.offset) == 60

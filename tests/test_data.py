@@ -377,12 +377,13 @@ def test_fault_kinds_in_python_equal_the_schema() -> None:
 
 
 def test_trigger_kinds_in_python_are_in_the_schema() -> None:
-    """Every trigger kind the endpoints implement is one control-codes.schema.json allows."""
-    from mock_server._domain import controls
-    from mock_server._http import endpoints
+    """Every trigger kind the handlers implement is one control-codes.schema.json allows."""
+    from mock_server._domain import decisions
+    from mock_server._http import operations
 
     allowed = set(
         spec.schema("control-codes")["definitions"]["trigger"]["properties"]["kind"]["enum"]
     )
-    implemented = set(controls.GENERIC_KINDS).union(*endpoints.TRIGGERS.values())
+    declared = [k for r in operations.registry().values() for k in r.kinds.values()]
+    implemented = set(decisions.GENERIC).union(*declared)
     assert implemented <= allowed

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,18 +9,15 @@ import pytest
 
 from contract_tests.transport import Reply, Transport
 from mock_server import ServerThread, Settings
-from mock_server._domain import controls, dates
-from mock_server._http import endpoints
+from mock_server._domain import dates
 from mock_server.contract import spec
-from mock_server.errors import SpecError
-from mock_server.settings import STORE
 
 KEY = "YOUR_API_KEY"
 
 
 @pytest.fixture
 def api(server: ServerThread) -> Transport:
-    server.app[STORE].reset()
+    server.reset()
     return Transport(server.base_url)
 
 
@@ -37,7 +33,7 @@ def _status(api: Transport, message_id: Any, number: str) -> dict[str, Any]:
 
 
 def _advance(server: ServerThread, seconds: float) -> None:
-    server.app[STORE].clock.advance(seconds)
+    server.call(lambda: server.state.store.clock.advance(seconds))
 
 
 def _future(days: int = 1) -> dict[str, Any]:
@@ -284,8 +280,8 @@ class TestCancel:
         """Less than 5 minutes ahead answers 6; once sent, 7; unscheduled, 7."""
         message_id = _send(api, "0600000000", **_future()).data()["message_id"]
         query = f"apiKey={KEY}&messageId={message_id}"
-        start = server.app[STORE].outbox.recipients(str(message_id))[0].start
-        _advance(server, start - server.app[STORE].clock.now() - 60)
+        start = server.state.store.outbox.recipients(str(message_id))[0].start
+        _advance(server, start - server.state.store.clock.now() - 60)
         assert _code(api.request("GET", "/message-cancel", query)) == 6
         _advance(server, 120)
         assert _code(api.request("GET", "/message-cancel", query)) == 7
@@ -328,19 +324,3 @@ class TestMe:
         data = api.request("GET", "/me", query).data()
         assert data["code"] == code
         assert spec.first_error("me.error", data) is None
-
-
-def test_unknown_trigger_kind_in_a_catalogue_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    """An endpoint whose catalogue names a kind it does not implement stops the app."""
-    codes = spec.precedence("me")
-    odd = dataclasses.replace(codes[0], trigger={"kind": "teapot"})
-    monkeypatch.setattr(controls, "ordered", lambda operation: (odd, *codes[1:]))
-    with pytest.raises(SpecError, match=r"Unknown trigger kinds \['teapot'\] in control-codes"):
-        controls.check_kinds("me", ())
-
-
-def test_text_of_json_values() -> None:
-    """Strings and numbers are read as text; booleans, lists and null are empty."""
-    assert [endpoints._text(v) for v in ("a", 7, 1.5, True, None, [1])] == [
-        "a", "7", "1.5", "", "", ""
-    ]  # fmt: skip

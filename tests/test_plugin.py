@@ -66,10 +66,9 @@ def test_schema_violation_fails_the_test(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """
         import urllib.error, urllib.request
-        from mock_server.settings import STORE
 
         def test_bad(smspartner_mock):
-            record = smspartner_mock._server.app[STORE].find("1111", "0600000000")
+            record = smspartner_mock._server.state.store.find("1111", "0600000000")
             record["cost"] = "free"
             try:
                 url = smspartner_mock.url(messageId="1111", phoneNumber="0600000000")
@@ -107,3 +106,35 @@ def test_fault_and_journal_helpers(smspartner_mock: MockHandle) -> None:
     journal = smspartner_mock.journal()
     assert len(journal) == 2
     assert smspartner_mock.api_key not in json.dumps(journal)
+
+
+def test_handler_exception_fails_the_test(pytester: pytest.Pytester) -> None:
+    """A handler that raises fails the test that caused it, naming the exception."""
+    pytester.makepyfile(
+        """
+        import urllib.error, urllib.request
+        from mock_server._http.operations import me
+
+        def boom(request, operation_id):
+            raise RuntimeError("boom")
+
+        def test_broken(smspartner_mock, monkeypatch):
+            monkeypatch.setattr(me, "query_call", boom)
+            try:
+                urllib.request.urlopen(smspartner_mock.url("/me"))
+            except urllib.error.HTTPError as error:
+                assert error.code == 500
+
+        def test_next(smspartner_mock):
+            assert smspartner_mock.url("/me")
+        """
+    )
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at teardown of test_broken*",
+            "*mock bug: RuntimeError: boom (in GET /v1/me?apiKey=*",
+        ]
+    )
+    assert "YOUR_API_KEY" not in result.stdout.str()

@@ -81,9 +81,8 @@ def test_contract_root_prefers_the_packaged_copy(tmp_path: Path) -> None:
     assert spec.contract_root(tmp_path / "absent") == Path(spec.__file__).resolve().parents[2]
 
 
-def test_missing_and_broken_contract_files(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_missing_and_broken_contract_files(tmp_path: Path) -> None:
     """A missing or broken file under schemas/ raises SpecError naming it."""
-    monkeypatch.setattr(spec, "SCHEMA_DIR", tmp_path)
     with pytest.raises(SpecError, match="Missing contract file"):
         spec._read_json(tmp_path / "x.json")
     (tmp_path / "x.json").write_text("[")
@@ -91,21 +90,15 @@ def test_missing_and_broken_contract_files(monkeypatch: pytest.MonkeyPatch, tmp_
         spec._read_json(tmp_path / "x.json")
 
 
-def test_catalogue_breaking_its_schema_is_refused(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_catalogue_breaking_its_schema_is_refused(tmp_path: Path) -> None:
     """A control-code catalogue is validated against control-codes.schema.json."""
     shutil.copy(spec.SCHEMA_DIR / "control-codes.schema.json", tmp_path)
     (tmp_path / "control-codes.json").write_text('{"operation": "x", "codes": [{"code": 1}]}')
-    monkeypatch.setattr(spec, "SCHEMA_DIR", tmp_path)
-    spec._schema.cache_clear()
-    spec.validator_for.cache_clear()
-    try:
-        with pytest.raises(SpecError, match=r"breaks control-codes at \$\.codes\[0\]"):
-            spec._validated_data("control-codes", "control-codes")
-    finally:
-        spec._schema.cache_clear()
-        spec.validator_for.cache_clear()
+    with (
+        spec.use_contract(schemas=tmp_path),
+        pytest.raises(SpecError, match=r"breaks control-codes at \$\.codes\[0\]"),
+    ):
+        spec._validated_data("control-codes", "control-codes")
 
 
 def test_precedence_must_name_every_error_code(monkeypatch: pytest.MonkeyPatch) -> None:

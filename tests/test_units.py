@@ -7,7 +7,7 @@ import json
 import pytest
 
 from mock_server import redaction
-from mock_server._domain import dates, phones
+from mock_server._domain import dates, phones, values
 from mock_server._http import query
 
 
@@ -108,3 +108,16 @@ def test_journal_bodies_are_bounded_and_redacted() -> None:
     assert "SeCrEt" not in kept
     assert redaction.redact_body(b"apiKey=SeCrEt&x=1") == "apiKey=***&x=1"
     assert redaction.redact_body(b'{"api_key": 12345, "a": 1') == '{"api_key": "***", "a": 1'
+
+
+def test_text_of_json_values() -> None:
+    """Strings and numbers are read as text; booleans, lists and null are empty."""
+    assert [values.text(v) for v in ("a", 7, 1.5, True, None, [1])] == [
+        "a", "7", "1.5", "", "", ""
+    ]  # fmt: skip
+
+
+def test_secret_values_are_found_at_any_depth() -> None:
+    """API-key values are collected from nested objects and lists, as text; blanks are not."""
+    data = {"apiKey": "a", "list": [{"api_key": 7}, {"APIKEY": ""}, "x"], "other": "b"}
+    assert redaction.secret_values(data) == {"a", "7"}

@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 from mock_server.contract import spec
 
 DOCS_FORMAT = "%Y-%m-%d %H:%M:%S"
-DATE_FORMATS = ("docs", "epoch")
 
 
 def zone() -> ZoneInfo:

@@ -19,12 +19,12 @@ from aiohttp.typedefs import Handler
 from mock_server._domain.lifecycle import SentMessage
 from mock_server._domain.store import Store
 from mock_server._http import rendering
-from mock_server._http.faults import FAULTS, FaultRule
-from mock_server._http.journal import JOURNAL
+from mock_server._http.faults import FaultRule
+from mock_server._http.state import STATE
 from mock_server.contract import spec
 from mock_server.errors import FixtureError
 from mock_server.redaction import redact_mapping
-from mock_server.settings import SETTINGS, STORE, is_loopback
+from mock_server.settings import is_loopback
 
 
 class AdminError(Exception):
@@ -42,7 +42,7 @@ def answer(schema_name: str, payload: Mapping[str, Any], status: int = 200) -> w
 
 async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Around every admin request: the token check, and AdminError as a JSON error body."""
-    settings = request.app[SETTINGS]
+    settings = request.app[STATE].settings
     token = settings.admin_token
     if token is not None or not is_loopback(settings.host):
         given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
@@ -85,15 +85,13 @@ def _sent_view(store: Store, message: SentMessage) -> dict[str, Any]:
 
 async def reset(request: web.Request) -> web.Response:
     """POST /_mock/reset: fixtures only, no sent message, real time, empty journal, no fault."""
-    request.app[STORE].reset()
-    request.app[JOURNAL].clear()
-    request.app[FAULTS].clear()
+    request.app[STATE].reset()
     return answer("admin-reset", {"reset": True})
 
 
 async def list_messages(request: web.Request) -> web.Response:
     """GET /_mock/messages: fixture records, then every recipient of every send."""
-    store = request.app[STORE]
+    store = request.app[STATE].store
     fixed = [{"source": "fixture", **m} for m in store.messages()]
     sent = [_sent_view(store, m) for m in store.outbox.messages()]
     return answer("admin-messages", {"messages": fixed + sent})
@@ -103,7 +101,7 @@ async def add_message(request: web.Request) -> web.Response:
     """POST /_mock/messages: add (or replace) a record, in the form of messages.json."""
     record = await _json_object(request)
     try:
-        stored = request.app[STORE].put(record)
+        stored = request.app[STATE].store.put(record)
     except FixtureError as exc:
         problem = f"{exc.path}: {exc.reason}"
         raise AdminError(400, f"The record is not a servable message: {problem}") from exc
@@ -111,7 +109,7 @@ async def add_message(request: web.Request) -> web.Response:
 
 
 def _clock_view(request: web.Request) -> dict[str, Any]:
-    clock = request.app[STORE].clock
+    clock = request.app[STATE].store.clock
     now = clock.now()
     date = datetime.fromtimestamp(now, timezone.utc).isoformat()
     return {"offset": clock.offset, "frozen": clock.frozen, "now": now, "date": date}
@@ -132,7 +130,7 @@ async def change_clock(request: web.Request) -> web.Response:
             'Expected {"advance": SECONDS} and/or {"freeze": true|false}; '
             f"received {json.dumps(data)[:200]} ({problem[1]} at {problem[0]})",
         )
-    clock = request.app[STORE].clock
+    clock = request.app[STATE].store.clock
     try:
         clock.advance(data.get("advance", 0))
     except ValueError as exc:  # NaN, or past the clock's range: nothing changed
@@ -144,7 +142,7 @@ async def change_clock(request: web.Request) -> web.Response:
 
 async def journal(request: web.Request) -> web.Response:
     """GET /_mock/requests: the journal, oldest first, API keys redacted."""
-    kept = request.app[JOURNAL]
+    kept = request.app[STATE].journal
     return answer(
         "admin-journal", {"requests": kept.entries(), "size": kept.size, "dropped": kept.dropped}
     )
@@ -156,7 +154,7 @@ def _faults_view(rules: list[FaultRule]) -> dict[str, Any]:
 
 async def list_faults(request: web.Request) -> web.Response:
     """GET /_mock/faults: the rules in force."""
-    return answer("admin-faults", _faults_view(request.app[FAULTS].rules()))
+    return answer("admin-faults", _faults_view(request.app[STATE].faults.rules()))
 
 
 async def add_fault(request: web.Request) -> web.Response:
@@ -165,13 +163,13 @@ async def add_fault(request: web.Request) -> web.Response:
     problem = spec.first_error("fault-rule", data)
     if problem:
         raise AdminError(400, f"Invalid fault rule at {problem[0]}: {problem[1]}")
-    rule = request.app[FAULTS].add(data)
+    rule = request.app[STATE].faults.add(data)
     return answer("admin-faults", _faults_view([rule]), 201)
 
 
 async def clear_faults(request: web.Request) -> web.Response:
     """DELETE /_mock/faults: remove every rule."""
-    request.app[FAULTS].clear()
+    request.app[STATE].faults.clear()
     return answer("admin-faults", _faults_view([]))
 
 

@@ -4,7 +4,8 @@ the settings and the store, so each distinct query is decided, rendered and vali
 Deciding an answer costs several times what aiohttp itself spends on a request; a client (or
 a test suite) asks the same few questions over and over, so this cache is what lets the mock
 run close to a bare aiohttp handler. It is bounded, so a flood of distinct queries costs a
-fixed amount of memory, and it is dropped whenever the store changes.
+fixed amount of memory, and it is dropped whenever the store changes. operations.memoised()
+wraps an operation's answer function in it; MockState keeps one cache per such operation.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The application factory: routes, middlewares and state from one Settings value."""
+"""The application factory: state, routes and their layers from one Settings value."""
 
 from __future__ import annotations
 
@@ -6,33 +6,37 @@ from functools import partial
 
 from aiohttp import web
 
-from mock_server._domain.store import Store
-from mock_server._http import admin, endpoints, faults, handlers
-from mock_server._http.answers import AnswerCache
-from mock_server._http.journal import JOURNAL, Journal
+from mock_server._http import admin, operations
 from mock_server._http.layers import finish_routes, layered
+from mock_server._http.state import STATE, MockState
 from mock_server.contract import spec
-from mock_server.settings import ANSWERS, SETTINGS, STORE, VIOLATIONS, Settings
+from mock_server.settings import Settings
 
 
 def create_app(settings: Settings | None = None) -> web.Application:
-    """Build the mock. Loads and validates the fixtures; raises FixtureError if one is bad."""
+    """Build the mock from the contract (schemas/operations.json and the catalogues).
+
+    Raises FixtureError if a fixture is bad, SpecError if an operation has no handler or a
+    catalogue names a trigger kind no handler implements.
+    """
     settings = settings or Settings()
-    fixtures = spec.load_fixtures(settings.fixtures)
+    registered = operations.registry()
+    operations.check(registered)
+    state = MockState(settings, spec.load_fixtures(settings.fixtures))
     app = web.Application()
-    app[SETTINGS] = settings
-    app[STORE] = Store(fixtures, settings.api_keys, delivery_delay=settings.delivery_delay)
-    app[VIOLATIONS] = []
-    app[ANSWERS] = AnswerCache()
-    app[JOURNAL] = Journal(settings.journal_size)
-    faults.setup(app)
+    app[STATE] = state
+    app.on_shutdown.append(partial(_wake, state))
     # add_get also answers HEAD, as the live server's framework does
     add = {"GET": app.router.add_get, "POST": app.router.add_post}
-    handlers_of = {**handlers.HANDLERS, **endpoints.HANDLERS}
     for operation in spec.operations():
-        add[operation.method](f"/v1{operation.path}", layered(handlers_of[operation.id], "api"))
-    endpoints.check_triggers()
+        handler = registered[operation.id].handler
+        add[operation.method](f"/v1{operation.path}", layered(handler, "api"))
     if settings.admin:
         admin.add_routes(app, partial(layered, area="admin"))
     finish_routes(app)
     return app
+
+
+async def _wake(state: MockState, app: web.Application) -> None:
+    """Waiting faults (latency, no-answer) end at once when the server shuts down."""
+    state.faults.stopping.set()

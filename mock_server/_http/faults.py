@@ -116,6 +116,7 @@ class Faults:
 
     def __init__(self, seed: int = 0) -> None:
         self._seed = seed
+        self.stopping = asyncio.Event()  # set when the server shuts down: waits end at once
         self.clear()
 
     def clear(self) -> None:
@@ -149,14 +150,10 @@ class Faults:
         return None
 
 
-FAULTS = web.AppKey("faults", Faults)
-STOPPING = web.AppKey("stopping", asyncio.Event)
-
-
-async def _pause(request: web.Request, seconds: float) -> None:
+async def _pause(faults: Faults, seconds: float) -> None:
     """Wait without blocking other requests; wake up at once when the server shuts down."""
     with contextlib.suppress(asyncio.TimeoutError):
-        await asyncio.wait_for(request.app[STOPPING].wait(), seconds)
+        await asyncio.wait_for(faults.stopping.wait(), seconds)
 
 
 def _hang_up(request: web.Request, *, reset: bool) -> None:
@@ -185,22 +182,28 @@ async def _answer(request: web.Request, handler: Handler) -> web.Response:
     return response
 
 
-async def latency(request: web.Request, handler: Handler, rule: FaultRule) -> web.StreamResponse:
-    await _pause(request, _or_default(rule.seconds, "latency_seconds"))
+async def latency(
+    faults: Faults, request: web.Request, handler: Handler, rule: FaultRule
+) -> web.StreamResponse:
+    await _pause(faults, _or_default(rule.seconds, "latency_seconds"))
     return await handler(request)
 
 
-async def http_error(request: web.Request, handler: Handler, rule: FaultRule) -> web.StreamResponse:
+async def http_error(
+    faults: Faults, request: web.Request, handler: Handler, rule: FaultRule
+) -> web.StreamResponse:
     return _page(rule.status or spec.faults()["defaults"]["status"])
 
 
-async def rate_limit(request: web.Request, handler: Handler, rule: FaultRule) -> web.StreamResponse:
+async def rate_limit(
+    faults: Faults, request: web.Request, handler: Handler, rule: FaultRule
+) -> web.StreamResponse:
     retry_after = _or_default(rule.retry_after, "retry_after")
     return _page(429, **{"Retry-After": str(int(retry_after))})
 
 
 async def malformed_json(
-    request: web.Request, handler: Handler, rule: FaultRule
+    faults: Faults, request: web.Request, handler: Handler, rule: FaultRule
 ) -> web.StreamResponse:
     response = await _answer(request, handler)
     body = spec.faults()["php_notice"].encode("utf-8") + bytes(response.body)  # type: ignore[arg-type]
@@ -209,7 +212,9 @@ async def malformed_json(
     )
 
 
-async def truncated(request: web.Request, handler: Handler, rule: FaultRule) -> web.StreamResponse:
+async def truncated(
+    faults: Faults, request: web.Request, handler: Handler, rule: FaultRule
+) -> web.StreamResponse:
     response = await _answer(request, handler)
     body = bytes(response.body)  # type: ignore[arg-type]
     stream = web.StreamResponse(status=response.status)
@@ -225,17 +230,21 @@ async def truncated(request: web.Request, handler: Handler, rule: FaultRule) -> 
 def _dropped(request: web.Request) -> web.StreamResponse:
     _hang_up(request, reset=True)
     visit = journal.current.get()
-    assert visit is not None  # the journal middleware runs first
+    assert visit is not None  # the journal layer runs first
     visit.dropped = True
     return web.Response(status=499)  # never sent: the connection is gone
 
 
-async def reset(request: web.Request, handler: Handler, rule: FaultRule) -> web.StreamResponse:
+async def reset(
+    faults: Faults, request: web.Request, handler: Handler, rule: FaultRule
+) -> web.StreamResponse:
     return _dropped(request)
 
 
-async def no_answer(request: web.Request, handler: Handler, rule: FaultRule) -> web.StreamResponse:
-    await _pause(request, _or_default(rule.seconds, "no_answer_seconds"))
+async def no_answer(
+    faults: Faults, request: web.Request, handler: Handler, rule: FaultRule
+) -> web.StreamResponse:
+    await _pause(faults, _or_default(rule.seconds, "no_answer_seconds"))
     return _dropped(request)
 
 
@@ -243,7 +252,7 @@ def _or_default(value: float | None, name: str) -> float:
     return float(spec.faults()["defaults"][name] if value is None else value)
 
 
-Apply = Callable[[web.Request, Handler, FaultRule], Awaitable[web.StreamResponse]]
+Apply = Callable[[Faults, web.Request, Handler, FaultRule], Awaitable[web.StreamResponse]]
 
 APPLY: dict[str, Apply] = {
     "latency": latency,
@@ -256,23 +265,12 @@ APPLY: dict[str, Apply] = {
 }
 
 
-async def inject(request: web.Request, handler: Handler) -> web.StreamResponse:
+async def inject(faults: Faults, request: web.Request, handler: Handler) -> web.StreamResponse:
     """Around an API request while fault rules exist: apply the first that fires, if any."""
-    rule = request.app[FAULTS].pick(await facts(request))
+    rule = faults.pick(await facts(request))
     if rule is None:
         return await handler(request)
     visit = journal.current.get()
-    assert visit is not None  # the journal middleware runs first
+    assert visit is not None  # the journal layer runs first
     visit.entry["fault"] = rule.kind
-    return await APPLY[rule.kind](request, handler, rule)
-
-
-async def _wake(app: web.Application) -> None:
-    app[STOPPING].set()
-
-
-def setup(app: web.Application) -> None:
-    """Give app an empty rule set, and make waiting faults end when it shuts down."""
-    app[FAULTS] = Faults()
-    app[STOPPING] = asyncio.Event()
-    app.on_shutdown.append(_wake)
+    return await APPLY[rule.kind](faults, request, handler, rule)

@@ -18,8 +18,8 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from mock_server._domain.clock import Clock
 from mock_server.redaction import redact_body, redact_query
-from mock_server.settings import STORE
 
 ADMIN_PREFIX = "/_mock/"
 
@@ -32,7 +32,7 @@ class Visit:
     dropped: bool = False
 
 
-# Middlewares of one request run in one task, so a context variable passes the entry along.
+# The layers of one request run in one task, so a context variable passes the entry along.
 current: ContextVar[Visit | None] = ContextVar("smspartner_mock_visit", default=None)
 
 
@@ -78,10 +78,9 @@ class Journal:
         self.dropped = 0
 
 
-JOURNAL = web.AppKey("journal", Journal)
-
-
-async def record(request: web.Request, handler: Handler) -> web.StreamResponse:
+async def record(
+    journal: Journal, clock: Clock, request: web.Request, handler: Handler
+) -> web.StreamResponse:
     """Journal a request outside the admin API, with its status once answered."""
     raw, failure = b"", None
     if request.body_exists:  # reading an absent body still costs a few awaits
@@ -89,8 +88,8 @@ async def record(request: web.Request, handler: Handler) -> web.StreamResponse:
             raw = await request.read()
         except web.HTTPException as exc:  # a body over the size limit: 413
             failure = exc
-    entry = request.app[JOURNAL].open(
-        request.app[STORE].clock.now(),
+    entry = journal.open(
+        clock.now(),
         request.method,
         request.path,
         request.rel_url.raw_query_string,

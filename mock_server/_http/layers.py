@@ -4,25 +4,39 @@ aiohttp middlewares would do this, but each one aiohttp runs costs a partial, a 
 layer of its own, which together took a third of the mock's throughput. So every route's
 handler is wrapped once, when the route is registered (`layered`), and the router itself
 answers every path and method (`finish_routes`): nothing is left for a middleware to catch.
-Routing errors become clear bodies, and outbound schema violations become a recorded,
-visible mock bug instead of a silently wrong answer.
+Routing errors become clear bodies (`http_error`). A mock bug never passes silently: an
+outbound body its schema rejects, or any exception a handler raises, is answered with a
+500 that says so, logged with API keys redacted, and recorded in the MockState, where the
+pytest plugin finds it and fails the test that caused it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
+import traceback
 from functools import partial
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from mock_server._http import admin, faults, journal
-from mock_server._http.handlers import http_error
+from mock_server._http import admin, faults, journal, query, rendering
 from mock_server._http.journal import ADMIN_PREFIX
+from mock_server._http.operations import respond
+from mock_server._http.state import STATE, MockBug, MockState
+from mock_server.contract import spec
 from mock_server.errors import BodyViolation
-from mock_server.settings import SETTINGS, VIOLATIONS
+from mock_server.redaction import redact_query, redact_text, secret_values
 
 log = logging.getLogger("mock_server")
+
+
+def http_error(request: web.Request, status: int, reason: str) -> web.Response:
+    """A request outside the contract (unknown path, other method): the error shape, no 5xx."""
+    fmt = query.response_format(query.parse(request.rel_url.raw_query_string))
+    payload = {**spec.constants(spec.HTTP_ERROR), "code": status, "message": reason}
+    return respond(rendering.render(spec.HTTP_ERROR, payload, fmt), fmt, status)
 
 
 def layered(handler: Handler, area: str = "any") -> Handler:
@@ -33,15 +47,19 @@ def layered(handler: Handler, area: str = "any") -> Handler:
     'any' (the 404 and 405 routes): chosen by the path, and an /_mock/ path with the admin
     API switched off is neither guarded nor journalled.
     """
-    faulted = partial(faults.inject, handler=handler)
 
     async def run(request: web.Request) -> web.StreamResponse:
+        state = request.app[STATE]
         try:
             if area == "api" or (area == "any" and not request.path.startswith(ADMIN_PREFIX)):
                 # with no fault rule (the usual case) the fault layer is skipped altogether
-                active = request.app[faults.FAULTS].active
-                return await journal.record(request, faulted if active else handler)
-            if request.app[SETTINGS].admin:
+                inner = (
+                    partial(faults.inject, state.faults, handler=handler)
+                    if state.faults.active
+                    else handler
+                )
+                return await journal.record(state.journal, state.store.clock, request, inner)
+            if state.settings.admin:
                 return await admin.guard(request, handler)
             return await handler(request)
         except web.HTTPClientError as exc:  # 404 and 405 from finish_routes, 413 from a body
@@ -51,11 +69,38 @@ def layered(handler: Handler, area: str = "any") -> Handler:
                 response.headers["Allow"] = allow
             return response
         except BodyViolation as exc:
-            request.app[VIOLATIONS].append(exc)
+            state.violations.append(exc)
             log.error("mock bug: %s", exc)
             return web.Response(status=500, text=f"Mock bug: {exc}\n")
+        except ConnectionError:  # the client went away: not the mock's fault
+            raise
+        except Exception as exc:  # anything else a handler raises is a bug of the mock
+            bug = await _bug(request, state, exc)
+            state.bugs.append(bug)
+            log.error("mock bug: %s\n%s", bug, bug.traceback)
+            return web.Response(status=500, text=f"Mock bug (please report it): {bug}\n")
 
     return run
+
+
+async def _bug(request: web.Request, state: MockState, exc: Exception) -> MockBug:
+    """The record of a handler's exception, with every API key and token it shows redacted."""
+    secrets = {*state.store.api_keys, state.settings.admin_token or ""}
+    secrets |= secret_values(query.parse(request.rel_url.raw_query_string))
+    # the body was read already, if the handler got that far
+    with contextlib.suppress(ValueError, RecursionError, web.HTTPException):
+        secrets |= secret_values(json.loads(await request.read()))
+
+    def clean(text: str) -> str:
+        return redact_text(redact_query(text), secrets)
+
+    return MockBug(
+        method=request.method,
+        path=clean(request.rel_url.raw_path_qs),
+        type=type(exc).__name__,
+        message=clean(str(exc)),
+        traceback=clean("".join(traceback.format_exception(exc))),
+    )
 
 
 async def _not_found(request: web.Request) -> web.StreamResponse:

@@ -3,7 +3,8 @@
 The field order of both formats is the order of the schema's 'properties'. The XML is the
 documented positional form: a <result> root, one <entry> per field, booleans as true/false,
 numbers bare, strings in CDATA unless the schema marks the field as plain text. Serialised
-bodies are cached by content, so a body is validated once and the hot path is a dict lookup.
+bodies are cached by content, so a body is validated once and the hot path is a dict lookup;
+the cache is dropped when the contract is read from elsewhere (spec.use_contract).
 """
 
 from __future__ import annotations
@@ -99,6 +100,9 @@ def _render_uncached(schema_name: str, payload: Mapping[str, Any], fmt: str) -> 
 @functools.lru_cache(maxsize=4096)
 def _render(schema_name: str, payload: Payload, fmt: str) -> bytes:
     return _render_uncached(schema_name, dict(payload), fmt)
+
+
+spec.register_cache(_render.cache_clear)  # a body rendered for one contract is not another's
 
 
 def render(schema_name: str, payload: Mapping[str, Any], fmt: str) -> bytes:

@@ -16,8 +16,9 @@ from aiohttp.web_request import BaseRequest
 from aiohttp.web_response import StreamResponse
 
 from mock_server._http.app import create_app
+from mock_server._http.state import STATE
 from mock_server.redaction import redact_query
-from mock_server.settings import SETTINGS, Settings
+from mock_server.settings import Settings
 
 access_log = logging.getLogger("mock_server.access")
 
@@ -56,7 +57,7 @@ def _redact_server_log() -> None:
 
 async def start(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, str]:
     """Start serving app; returns the runner and the base URL ('http://host:port/v1')."""
-    settings = app[SETTINGS]
+    settings = app[STATE].settings
     _redact_server_log()
     runner = web.AppRunner(
         app,

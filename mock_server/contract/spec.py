@@ -1,17 +1,23 @@
 """The only code that knows where the contract lives.
 
-Loads the JSON Schemas, the control-code catalogue, the assumption ledger and the fixtures,
+Loads the JSON Schemas, the control-code catalogues, the assumption ledger and the fixtures,
 validates them once, and caches what it built. Everything else (the mock, the contract tests,
 the pytest plugin) reads the contract through this module and never restates it.
+
+The contract is read from the bundled schemas/ and fixtures/ unless use_contract() points
+the reader elsewhere (a test that adds an operation does); every cache built from the
+contract, here or in the modules that register theirs with cached()/register_cache(), is
+dropped when it does.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import functools
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -30,8 +36,63 @@ def contract_root(packaged: Path = _PACKAGED) -> Path:
     return packaged if packaged.is_dir() else Path(__file__).resolve().parents[2]
 
 
+# The bundled contract; use_contract() may point the reader at other directories.
 SCHEMA_DIR = contract_root() / "schemas"
 FIXTURE_DIR = contract_root() / "fixtures"
+_where = {"schemas": SCHEMA_DIR, "fixtures": FIXTURE_DIR}
+_clearers: list[Callable[[], None]] = []
+
+
+def schema_dir() -> Path:
+    """The directory the contract's schemas and catalogues are read from."""
+    return _where["schemas"]
+
+
+def fixture_dir() -> Path:
+    """The directory of the default fixtures."""
+    return _where["fixtures"]
+
+
+def register_cache(clear: Callable[[], None]) -> None:
+    """Have clear() called whenever the contract is read from elsewhere (use_contract)."""
+    _clearers.append(clear)
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def cached(function: _F) -> _F:
+    """functools.cache for a function of the contract: forgotten when the contract moves."""
+    memoised = functools.cache(function)
+    register_cache(memoised.cache_clear)
+    return memoised  # type: ignore[return-value]
+
+
+def _forget() -> None:
+    for clear in _clearers:
+        clear()
+
+
+@contextlib.contextmanager
+def use_contract(schemas: Path | None = None, fixtures: Path | None = None) -> Iterator[None]:
+    """Read the contract from other directories inside the block (None keeps the current).
+
+    Every cache built from the contract is dropped on entry and on exit, so an app created
+    inside the block serves the other contract, and nothing of it outlives the block.
+    """
+    before = dict(_where)
+    _where.update(
+        (name, Path(directory))
+        for name, directory in (("schemas", schemas), ("fixtures", fixtures))
+        if directory is not None
+    )
+    _forget()
+    try:
+        yield
+    finally:
+        _where.update(before)
+        _forget()
+
 
 OK = "message-status.ok"
 ERROR = "message-status.error"
@@ -60,9 +121,9 @@ def json_path(parts: Iterable[str | int]) -> str:
     return out
 
 
-@functools.cache
+@cached
 def _schema(name: str) -> dict[str, Any]:
-    loaded: dict[str, Any] = _read_json(SCHEMA_DIR / f"{name}.schema.json")
+    loaded: dict[str, Any] = _read_json(schema_dir() / f"{name}.schema.json")
     return loaded
 
 
@@ -75,7 +136,7 @@ def schema(name: str) -> dict[str, Any]:
     return copy.deepcopy(_schema(name))
 
 
-@functools.cache
+@cached
 def validator_for(name: str) -> Draft7Validator:
     """A cached draft-07 validator for schemas/<name>.schema.json."""
     return Draft7Validator(schema(name))
@@ -88,14 +149,14 @@ def first_error(name: str, instance: Any) -> tuple[str, str] | None:
 
 
 def _validated_data(name: str, schema_name: str) -> Any:
-    data = _read_json(SCHEMA_DIR / f"{name}.json")
+    data = _read_json(schema_dir() / f"{name}.json")
     problem = first_error(schema_name, data)
     if problem:
         raise SpecError(f"schemas/{name}.json breaks {schema_name} at {problem[0]}: {problem[1]}")
     return data
 
 
-@functools.cache
+@cached
 def field_order(name: str) -> tuple[str, ...]:
     """The wire order of a body's fields: the order of its schema's 'properties'."""
     return tuple(schema(name)["properties"])
@@ -106,13 +167,13 @@ def constants(name: str) -> dict[str, Any]:
     return dict(_constants(name))
 
 
-@functools.cache
+@cached
 def _constants(name: str) -> tuple[tuple[str, Any], ...]:
     props = _schema(name)["properties"]
     return tuple((key, prop["const"]) for key, prop in props.items() if "const" in prop)
 
 
-@functools.cache
+@cached
 def plain_text_fields(name: str) -> frozenset[str]:
     """String fields rendered in XML without CDATA (the 'x-xml' annotation)."""
     props = schema(name)["properties"]
@@ -162,13 +223,31 @@ def catalogue_file(operation: str) -> str:
     return f"control-codes.{operation}"
 
 
-@functools.cache
+def catalogues() -> tuple[str, ...]:
+    """Every catalogue of the contract by name ('message-status', 'multi-status-entry', …):
+    an operation's own, and those of parts of an answer that carry codes of their own."""
+    prefix, suffix = catalogue_file(""), ".json"
+    names = (path.name for path in schema_dir().glob(f"{prefix}*{suffix}"))
+    return tuple(
+        sorted(
+            name[len(prefix) : -len(suffix)] for name in names if not name.endswith(".schema.json")
+        )
+    )
+
+
+def languages() -> tuple[str, ...]:
+    """The languages every control code has a text in (the catalogues' 'texts')."""
+    texts = _schema("control-codes")["definitions"]["texts"]["required"]
+    return tuple(texts)
+
+
+@cached
 def _catalogue(operation: str) -> dict[str, Any]:
     loaded: dict[str, Any] = _validated_data(catalogue_file(operation), "control-codes")
     return loaded
 
 
-@functools.cache
+@cached
 def control_codes(operation: str = STATUS) -> dict[int, ControlCode]:
     """The catalogue of one operation's control codes, keyed by code, in file order."""
     return {row["code"]: _build(ControlCode, row) for row in _catalogue(operation)["codes"]}
@@ -187,7 +266,7 @@ class Assumption:
     alternatives: tuple[Any, ...] = ()
 
 
-@functools.cache
+@cached
 def assumptions() -> dict[str, Assumption]:
     """The ledger schemas/assumptions.json, keyed by id."""
     data = _validated_data("assumptions", "assumptions")
@@ -212,7 +291,7 @@ class Operation:
     examples: tuple[Mapping[str, str], ...] = ()
 
 
-@functools.cache
+@cached
 def api() -> dict[str, Any]:
     """schemas/operations.json: the API's title, description, server and operations."""
     data: dict[str, Any] = _validated_data("operations", "operations")
@@ -226,7 +305,7 @@ def operations() -> tuple[Operation, ...]:
 
 def fixture_value(file: str, pointer: str) -> Any:
     """The value at a JSON pointer ('/messages/0') in a file under fixtures/."""
-    value = _read_json(FIXTURE_DIR / file)
+    value = _read_json(fixture_dir() / file)
     for part in filter(None, pointer.split("/")):
         value = value[int(part)] if isinstance(value, list) else value[part]
     return value
@@ -237,20 +316,36 @@ def assumed(assumption_id: str) -> Any:
     return assumptions()[assumption_id].value
 
 
+def choices(assumption_id: str) -> tuple[Any, ...]:
+    """What a setting may choose for one assumption: its decision, then the alternatives."""
+    entry = assumptions()[assumption_id]
+    return (entry.value, *entry.alternatives)
+
+
 def precedence_id(operation: str) -> str:
     """The ledger entry that orders an operation's codes."""
     return f"{operation}-code-precedence"
 
 
 def precedence(operation: str = STATUS) -> tuple[ControlCode, ...]:
-    """Error codes in the order they are checked, then the success code."""
+    """Error codes in the order they are checked, then the success code.
+
+    The order is the ledger's '<operation>-code-precedence' entry; without one (an operation
+    whose order no one has questioned yet) the catalogue's file order.
+    """
     codes = control_codes(operation)
     entry = precedence_id(operation)
+    if entry not in assumptions():
+        return (*(c for c in codes.values() if not c.success), *_successes(codes))
     ordered = [codes[code] for code in assumed(entry)]
     missing = {c.code for c in codes.values() if not c.success} - {c.code for c in ordered}
     if missing:
         raise SpecError(f"{entry} leaves out codes {sorted(missing)}")
-    return (*ordered, *(c for c in codes.values() if c.success))
+    return (*ordered, *_successes(codes))
+
+
+def _successes(codes: Mapping[int, ControlCode]) -> tuple[ControlCode, ...]:
+    return tuple(c for c in codes.values() if c.success)
 
 
 @dataclass(frozen=True)
@@ -262,7 +357,7 @@ class FieldError:
     message: Mapping[str, str]
 
 
-@functools.cache
+@cached
 def field_errors(operation: str) -> dict[str, FieldError]:
     """The 'validation' section of an operation's catalogue, keyed by id."""
     return {
@@ -271,13 +366,13 @@ def field_errors(operation: str) -> dict[str, FieldError]:
     }
 
 
-@functools.cache
+@cached
 def _rules() -> dict[str, Any]:
     loaded: dict[str, Any] = _validated_data("rules", "rules")["rules"]
     return loaded
 
 
-@functools.cache
+@cached
 def faults() -> dict[str, Any]:
     """schemas/faults.json: fault defaults, HTTP error pages, the malformed-JSON prefix."""
     loaded: dict[str, Any] = _validated_data("faults", "faults")
@@ -326,13 +421,13 @@ def check_message(record: Mapping[str, Any], *, file: str = "<message>", index: 
 OPTIONAL_FIXTURES = ("magic-numbers", "account")
 
 
-def load_fixtures(directory: Path = FIXTURE_DIR) -> Fixtures:
+def load_fixtures(directory: Path | None = None) -> Fixtures:
     """Read and validate the fixture files of a directory.
 
     messages.json and api-keys.json are required; magic-numbers.json and account.json are
     taken from the bundled fixtures when the directory has none.
     """
-    directory = Path(directory)
+    directory = fixture_dir() if directory is None else Path(directory)
     messages = _load_fixture_file(directory, "messages.json", "messages-file")["messages"]
     for index, record in enumerate(messages):
         check_message(record, file=str(directory / "messages.json"), index=index)
@@ -340,7 +435,7 @@ def load_fixtures(directory: Path = FIXTURE_DIR) -> Fixtures:
     optional = {}
     for name in OPTIONAL_FIXTURES:
         # A directory made for message-status alone keeps working: these come bundled.
-        home = directory if (directory / f"{name}.json").exists() else FIXTURE_DIR
+        home = directory if (directory / f"{name}.json").exists() else fixture_dir()
         optional[name] = _load_fixture_file(home, f"{name}.json", f"{name}-file")
     return Fixtures(
         directory=directory,

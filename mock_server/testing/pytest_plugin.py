@@ -6,8 +6,13 @@
 The mock starts once per distinct configuration and session (background thread, port 0)
 and is reset before each test. Configure it with a marker,
 @pytest.mark.smspartner_mock(lang="en", date_format="epoch", error_status="4xx"), or by
-overriding the `smspartner_mock_settings` fixture. A body the mock refused to send because
-it broke its schema fails the test that caused it.
+overriding the `smspartner_mock_settings` fixture. A mock bug fails the test that caused
+it: a body the mock refused to send because it broke its schema, or an exception in one of
+its handlers (named by type and message).
+
+The state helpers (add_message, set_status, messages, reset) run on the mock's own event
+loop (ServerThread.call), never on the test's thread; the lifecycle helpers go through the
+HTTP API, as they would against a mock in another process.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from mock_server.settings import STORE, Settings
+from mock_server.settings import Settings
 from mock_server.testing.admin_client import AdminClient
 from mock_server.testing.server import ServerThread
 
@@ -45,20 +50,26 @@ class MockHandle:
         Fields use the wire names (statut, stopSms, date, cost, countryCode, currency). The
         record is validated against the success schema: a bad one raises FixtureError.
         """
-        template = self._server.app[STORE].fixtures.messages[0]
+        store = self._server.state.store
+        template = store.fixtures.messages[0]
         record = {**template, "messageId": message_id, "number": phone_number, **fields}
-        return self._server.app[STORE].put(record)
+        return self._server.call(lambda: store.put(record))
 
     def set_status(self, message_id: str, phone_number: str, statut: str) -> dict[str, Any]:
         """Change the statut of a message the mock holds; KeyError if it holds none."""
-        record = self._server.app[STORE].find(message_id, phone_number)
-        if record is None:
-            raise KeyError(f"No message {message_id!r} for {phone_number!r}")
-        return self._server.app[STORE].put({**record, "statut": statut})
+        store = self._server.state.store
+
+        def change() -> dict[str, Any]:
+            record = store.find(message_id, phone_number)
+            if record is None:
+                raise KeyError(f"No message {message_id!r} for {phone_number!r}")
+            return store.put({**record, "statut": statut})
+
+        return self._server.call(change)
 
     def messages(self) -> list[dict[str, Any]]:
         """Every message the mock holds."""
-        return self._server.app[STORE].messages()
+        return self._server.call(self._server.state.store.messages)
 
     def reset(self) -> None:
         """Back to the fixtures, as at the start of each test."""
@@ -158,6 +169,14 @@ def smspartner_mock(
     handle = MockHandle(server)
     handle.reset()
     yield handle
-    violations = server.violations()
+    violations, bugs = server.take_problems()
+    problems = []
     if violations:
-        pytest.fail(f"The mock refused to send {len(violations)} invalid body(ies): {violations}")
+        problems.append(
+            f"The mock refused to send {len(violations)} invalid body(ies): {violations}"
+        )
+    if bugs:
+        listed = "; ".join(str(bug) for bug in bugs)
+        problems.append(f"The mock failed on {len(bugs)} request(s), a mock bug: {listed}")
+    if problems:
+        pytest.fail("\n".join(problems))

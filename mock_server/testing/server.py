@@ -1,28 +1,32 @@
 """The mock in a background thread with its own event loop, for tests in any process.
 
 The thread binds port 0 with the same start() the CLI uses; the owning test talks to it
-over HTTP or through its MockState.
+over HTTP, or changes its MockState through call(), which runs on the server's loop so that
+no request ever sees a change half made.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from types import TracebackType
+from typing import TypeVar
 
 from mock_server._http.app import create_app
-from mock_server._http.faults import FAULTS
-from mock_server._http.journal import JOURNAL
 from mock_server._http.runner import start
+from mock_server._http.state import STATE, MockBug, MockState
 from mock_server.errors import BodyViolation
-from mock_server.settings import STORE, VIOLATIONS, Settings
+from mock_server.settings import Settings
+
+_T = TypeVar("_T")
 
 
 class ServerThread:
     """The mock on 127.0.0.1:<free port> in a background thread with its own event loop.
 
-    Use as a context manager. `base_url` is 'http://127.0.0.1:PORT/v1'; `app` is the live
-    application, whose state the owning test may change between requests.
+    Use as a context manager. `base_url` is 'http://127.0.0.1:PORT/v1'; `state` is the live
+    MockState, which the owning test changes through call().
     """
 
     def __init__(self, settings: Settings | None = None) -> None:
@@ -65,21 +69,41 @@ class ServerThread:
         self._thread.join()
 
     @property
+    def state(self) -> MockState:
+        """The mock's state; change it only through call() while the server runs."""
+        return self.app[STATE]
+
+    def call(self, function: Callable[[], _T]) -> _T:
+        """function() run on the server's loop, between two requests; its result or error."""
+        if not self._loop.is_running():
+            return function()
+
+        async def run() -> _T:
+            return function()
+
+        return asyncio.run_coroutine_threadsafe(run(), self._loop).result()
+
+    @property
     def api_keys(self) -> frozenset[str]:
         """The API keys this mock accepts."""
-        return self.app[STORE].api_keys
+        return self.state.store.api_keys
 
     def violations(self) -> list[BodyViolation]:
         """Bodies the mock refused to send because they broke their schema."""
-        return self.app[VIOLATIONS].copy()
+        return self.state.violations.copy()
+
+    def bugs(self) -> list[MockBug]:
+        """Exceptions the mock's handlers raised (answered with a 500), API keys redacted."""
+        return self.state.bugs.copy()
+
+    def take_problems(self) -> tuple[list[BodyViolation], list[MockBug]]:
+        """The violations and bugs recorded so far, which the mock then forgets."""
+        return self.call(self.state.take_problems)
 
     def reset(self) -> None:
-        """Back to the fixtures, with no recorded violation: no sent message, real time,
-        an empty journal and no fault rule."""
-        self.app[STORE].reset()
-        self.app[VIOLATIONS].clear()
-        self.app[JOURNAL].clear()
-        self.app[FAULTS].clear()
+        """Back to the fixtures (MockState.reset): no sent message, real time, an empty
+        journal, no fault rule. Recorded violations and bugs stay until taken."""
+        self.call(self.state.reset)
 
     def __enter__(self) -> ServerThread:
         return self.start()
