@@ -21,7 +21,12 @@ def create_app(settings: Settings | None = None) -> web.Application:
     fixtures = spec.load_fixtures(settings.fixtures)
     app = web.Application()
     app[SETTINGS] = settings
-    app[STORE] = Store(fixtures, settings.api_keys, delivery_delay=settings.delivery_delay)
+    app[STORE] = Store(
+        fixtures,
+        settings.api_keys,
+        delivery_delay=settings.delivery_delay,
+        max_messages=settings.max_messages,
+    )
     app[VIOLATIONS] = []
     app[ANSWERS] = AnswerCache()
     app[JOURNAL] = Journal(settings.journal_size)

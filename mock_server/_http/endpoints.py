@@ -10,7 +10,6 @@ from the clock (lifecycle.status_at).
 from __future__ import annotations
 
 import functools
-import json
 import re
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
@@ -52,7 +51,7 @@ async def _json_object(request: web.Request) -> dict[str, Any] | None:
     """The JSON object of the body, or None when it is not one (code 90)."""
     raw = await request.read()
     try:
-        data = json.loads(raw.decode("utf-8"))
+        data = values.load_json(raw)
     except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         return None
     return data if isinstance(data, dict) else None
@@ -218,7 +217,7 @@ async def send(request: web.Request) -> web.Response:
 
     def short_of_credit(_: Mapping[str, Any]) -> bool:
         charges = not sandbox or spec.assumed("sandbox-send")["charges"]
-        sms, money = store.account.remaining(store.outbox.messages())
+        sms, money = store.account.remaining(store.outbox.totals)
         cost = sum(p.price * parts for p in prices.values() if p)
         return charges and (parts * len(numbers) > sms or round(cost, 3) > money)
 
@@ -393,7 +392,7 @@ async def me(request: web.Request) -> web.Response:
     code = _call(request, ME, params, {})
     if not code.success:
         return error(request, ME, code, fmt)
-    credits = store.account.credits(store.outbox.messages(), store.clock.now())
+    credits = store.account.credits(store.outbox.totals, store.outbox.to_send(store.clock.now()))
     return ok(ME, {"user": dict(store.account.user), "credits": credits}, fmt)
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import json
 import random
 import socket
 import struct
@@ -22,7 +21,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from mock_server._domain import phones
+from mock_server._domain import phones, values
 from mock_server._http import journal, query
 from mock_server.contract import spec
 
@@ -92,7 +91,7 @@ async def facts(request: web.Request) -> Facts:
     """The values a request names, in its query and its JSON body."""
     params: dict[str, Any] = dict(query.parse(request.rel_url.raw_query_string))
     try:
-        body = json.loads((await request.read()).decode("utf-8"))
+        body = values.load_json(await request.read())
     except (ValueError, RecursionError, web.HTTPException):
         body = None
     data: Mapping[str, Any] = body if isinstance(body, dict) else {}

@@ -52,6 +52,8 @@ class AdminClient:
 
     def _call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
         data = None if body is None else json.dumps(body).encode("utf-8")
+        if method not in ("GET", "HEAD"):  # the admin API takes JSON only, bodies or not
+            data = data or b""
         request = urllib.request.Request(self.root + path, data=data, method=method)
         if data is not None:
             request.add_header("Content-Type", "application/json")
