@@ -9,6 +9,7 @@ bumps `version`, which is what invalidates the memoised answers (answers.py).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -122,5 +123,11 @@ class Store:
         self._changes += 1
         return stored
 
-    def messages(self) -> list[dict[str, Any]]:
-        return [dict(m) for m in self._messages.values()]
+    def messages(self, offset: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
+        """Copies of the stored records, from offset, at most limit of them."""
+        stop = None if limit is None else offset + limit
+        return [dict(m) for m in itertools.islice(self._messages.values(), offset, stop)]
+
+    def __len__(self) -> int:
+        """How many records are stored (sent messages not included)."""
+        return len(self._messages)

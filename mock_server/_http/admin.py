@@ -152,12 +152,37 @@ async def reset(request: web.Request) -> web.Response:
     return answer("admin-reset", {"reset": True})
 
 
+# A listing costs what it shows: pages keep every admin answer to a few milliseconds.
+PAGE_DEFAULT = 100
+PAGE_MAX = 1000
+
+
+def _page(request: web.Request) -> tuple[int, int]:
+    """(offset, limit) from ?offset=&limit=; AdminError for anything but small integers."""
+    page = {}
+    for name, default, top in (("offset", 0, None), ("limit", PAGE_DEFAULT, PAGE_MAX)):
+        text = request.query.get(name, str(default))
+        if not values.is_number(text) or len(text) > values.MAX_INT_DIGITS:
+            raise AdminError(400, f"{name} must be a whole number; received {text[:30]!r}")
+        number = int(text)
+        if top is not None and not 1 <= number <= top:
+            raise AdminError(400, f"{name} must be 1 to {top}; received {number}")
+        page[name] = number
+    return page["offset"], page["limit"]
+
+
 async def list_messages(request: web.Request) -> web.Response:
-    """GET /_mock/messages: fixture records, then every recipient of every send."""
+    """GET /_mock/messages?offset=&limit=: fixture records, then every recipient of every
+    send, one page at a time; 'total' says how many there are."""
     store = request.app[STORE]
-    fixed = [{"source": "fixture", **m} for m in store.messages()]
-    sent = [_sent_view(store, m) for m in store.outbox.messages()]
-    return answer("admin-messages", {"messages": fixed + sent})
+    offset, limit = _page(request)
+    shown = [{"source": "fixture", **m} for m in store.messages(offset, limit)]
+    rest = limit - len(shown)
+    if rest:
+        sent = store.outbox.messages(max(0, offset - len(store)), rest)
+        shown += [_sent_view(store, m) for m in sent]
+    page = {"offset": offset, "limit": limit, "total": len(store) + len(store.outbox)}
+    return answer("admin-messages", {"messages": shown, **page})
 
 
 async def add_message(request: web.Request) -> web.Response:

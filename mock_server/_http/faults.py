@@ -213,6 +213,7 @@ async def truncated(request: web.Request, handler: Handler, rule: FaultRule) -> 
     body = bytes(response.body)  # type: ignore[arg-type]
     stream = web.StreamResponse(status=response.status)
     stream.content_type = response.content_type
+    stream.charset = response.charset
     stream.content_length = len(body)
     await stream.prepare(request)
     await stream.write(body[: len(body) // 2])
@@ -221,8 +222,8 @@ async def truncated(request: web.Request, handler: Handler, rule: FaultRule) -> 
     return stream
 
 
-def _dropped(request: web.Request) -> web.StreamResponse:
-    _hang_up(request, reset=True)
+def _dropped(request: web.Request, *, reset: bool) -> web.StreamResponse:
+    _hang_up(request, reset=reset)
     visit = journal.current.get()
     assert visit is not None  # the journal middleware runs first
     visit.dropped = True
@@ -230,12 +231,13 @@ def _dropped(request: web.Request) -> web.StreamResponse:
 
 
 async def reset(request: web.Request, handler: Handler, rule: FaultRule) -> web.StreamResponse:
-    return _dropped(request)
+    return _dropped(request, reset=True)
 
 
 async def no_answer(request: web.Request, handler: Handler, rule: FaultRule) -> web.StreamResponse:
     await _pause(request, _or_default(rule.seconds, "no_answer_seconds"))
-    return _dropped(request)
+    # closed in order (FIN), as a server that gave up on the request would: no reset
+    return _dropped(request, reset=False)
 
 
 def _or_default(value: float | None, name: str) -> float:

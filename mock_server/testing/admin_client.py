@@ -81,9 +81,13 @@ class AdminClient:
         self._admin("POST", "/reset")
 
     def messages(self) -> list[dict[str, Any]]:
-        """Every message the mock can report, fixtures first, then each recipient sent."""
-        answer: list[dict[str, Any]] = self._admin("GET", "/messages")["messages"]
-        return answer
+        """Every message the mock holds (fixture records, then sent ones), page by page."""
+        found: list[dict[str, Any]] = []
+        while True:
+            page = self._admin("GET", f"/messages?offset={len(found)}&limit=1000")
+            found += page["messages"]
+            if not page["messages"] or len(found) >= page["total"]:
+                return found
 
     def add_message(self, record: Mapping[str, Any]) -> dict[str, Any]:
         """Add or replace a message-status record (the form of fixtures/messages.json)."""
