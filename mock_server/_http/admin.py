@@ -7,6 +7,7 @@ the admin token (`Authorization: Bearer TOKEN`); with a token set, it always req
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 from collections.abc import Callable, Mapping
@@ -21,7 +22,7 @@ from mock_server._domain.lifecycle import SentMessage
 from mock_server._domain.store import Store
 from mock_server._http import rendering
 from mock_server._http.faults import FAULTS, FaultRule
-from mock_server._http.journal import JOURNAL
+from mock_server._http.journal import JOURNAL, redacted
 from mock_server.contract import spec
 from mock_server.errors import FixtureError
 from mock_server.redaction import redact_mapping, redact_text
@@ -38,7 +39,22 @@ class AdminError(Exception):
 
 def answer(schema_name: str, payload: Mapping[str, Any], status: int = 200) -> web.Response:
     body = rendering.render(schema_name, payload, "json")
+    return _json_response(body, status)
+
+
+def _json_response(body: bytes, status: int = 200) -> web.Response:
     return web.Response(body=body, status=status, content_type="application/json", charset="utf-8")
+
+
+async def answer_off_loop(schema_name: str, build: Callable[[], Mapping[str, Any]]) -> web.Response:
+    """answer() for a long listing: built, validated and serialised in a worker thread, so
+    that the API's requests go on being served meanwhile. build must read only a snapshot
+    that nothing else changes."""
+
+    def render() -> bytes:
+        return rendering.render(schema_name, build(), "json")
+
+    return _json_response(await asyncio.to_thread(render))
 
 
 def _token_given(request: web.Request, token: str | None) -> bool:
@@ -154,7 +170,7 @@ async def reset(request: web.Request) -> web.Response:
 
 # A listing costs what it shows: pages keep every admin answer to a few milliseconds.
 PAGE_DEFAULT = 100
-PAGE_MAX = 1000
+PAGE_MAX = 500
 
 
 def _page(request: web.Request) -> tuple[int, int]:
@@ -182,7 +198,7 @@ async def list_messages(request: web.Request) -> web.Response:
         sent = store.outbox.messages(max(0, offset - len(store)), rest)
         shown += [_sent_view(store, m) for m in sent]
     page = {"offset": offset, "limit": limit, "total": len(store) + len(store.outbox)}
-    return answer("admin-messages", {"messages": shown, **page})
+    return await answer_off_loop("admin-messages", lambda: {"messages": shown, **page})
 
 
 async def add_message(request: web.Request) -> web.Response:
@@ -231,13 +247,10 @@ async def change_clock(request: web.Request) -> web.Response:
 async def journal(request: web.Request) -> web.Response:
     """GET /_mock/requests: the journal, oldest first, API keys redacted."""
     kept = request.app[JOURNAL]
-    return answer(
-        "admin-journal",
-        {
-            "requests": kept.entries(request.app[STORE].api_keys),
-            "size": kept.size,
-            "dropped": kept.dropped,
-        },
+    rows, secrets = kept.snapshot(), request.app[STORE].api_keys
+    view = {"size": kept.size, "dropped": kept.dropped}
+    return await answer_off_loop(
+        "admin-journal", lambda: {"requests": redacted(rows, secrets), **view}
     )
 
 

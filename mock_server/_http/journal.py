@@ -83,27 +83,42 @@ class Journal:
             self.dropped += 1
         return entry
 
+    def snapshot(self) -> list[dict[str, Any]]:
+        """Copies of the entries, oldest first, still unredacted: for redacted() to show."""
+        return [dict(entry) for entry in self._entries]
+
     def entries(self, secrets: Iterable[str] = ()) -> list[dict[str, Any]]:
-        """The entries, oldest first, with API keys redacted: by parameter name, and every
-        occurrence of secrets (the keys the mock accepts) wherever it appears."""
-        keys = tuple(secrets)
-        return [
-            {
-                **entry,
-                "query": redact_text(redact_query(entry["query"]), keys),
-                "body": redact_values(
-                    redact_body(entry["body"], BODY_TEXT_LIMIT, BODY_JSON_LIMIT), keys
-                )
-                if entry["body"]
-                else None,
-            }
-            for entry in self._entries
-        ]
+        """The entries, oldest first, with API keys redacted."""
+        return redacted(self.snapshot(), secrets)
 
     def clear(self) -> None:
         self._entries.clear()
         self.dropped = 0
         self.bytes = 0
+
+
+def _shown_body(raw: bytes, keys: tuple[str, ...]) -> Any:
+    if not raw:
+        return None
+    return redact_values(redact_body(raw, BODY_TEXT_LIMIT, BODY_JSON_LIMIT), keys)
+
+
+def redacted(entries: list[dict[str, Any]], secrets: Iterable[str] = ()) -> list[dict[str, Any]]:
+    """Journal entries fit to show: API keys redacted by parameter name, and every occurrence
+    of secrets (the keys the mock accepts) wherever it appears."""
+    keys = tuple(secrets)
+    return [
+        {
+            **entry,
+            "query": redact_text(redact_query(entry["query"]), keys),
+            "body": redact_values(
+                redact_body(entry["body"], BODY_TEXT_LIMIT, BODY_JSON_LIMIT), keys
+            )
+            if entry["body"]
+            else None,
+        }
+        for entry in entries
+    ]
 
 
 JOURNAL = web.AppKey("journal", Journal)

@@ -84,7 +84,7 @@ class AdminClient:
         """Every message the mock holds (fixture records, then sent ones), page by page."""
         found: list[dict[str, Any]] = []
         while True:
-            page = self._admin("GET", f"/messages?offset={len(found)}&limit=1000")
+            page = self._admin("GET", f"/messages?offset={len(found)}&limit=500")
             found += page["messages"]
             if not page["messages"] or len(found) >= page["total"]:
                 return found
