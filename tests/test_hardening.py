@@ -124,7 +124,7 @@ def test_a_forgotten_message_answers_code_4() -> None:
         client.send("0600000000", "two")
         answer = client.status(first, "0600000000")
         assert (answer["success"], answer["code"]) == (False, 4)
-        page = client._admin("GET", "/messages?offset=0&limit=1000")
+        page = client._admin("GET", "/messages?offset=0&limit=500")
         sent = [m for m in page["messages"] if m["source"] == "sent"]
         assert page["total"] == len(page["messages"])
         assert [m["messageId"] for m in sent] == [str(first + 1)]
@@ -394,3 +394,23 @@ def test_the_token_opens_the_admin_api_to_any_origin(token_server: ServerThread)
 def test_settings_refuse_what_cannot_work(fields: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         Settings(**fields)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "query", ["offset=-1", "offset=x", "limit=0", "limit=501", "limit=" + "9" * 30, "offset=1.5"]
+)
+def test_a_bad_page_is_a_400(client: AdminClient, query: str) -> None:
+    """offset and limit are small whole numbers; anything else says what it should be."""
+    with pytest.raises(AdminClientError) as refused:
+        client._admin("GET", f"/messages?{query}")
+    assert refused.value.status == 400 and "must be" in refused.value.error
+
+
+def test_pages_cover_every_message_once(client: AdminClient) -> None:
+    """Fixture records then sent messages, page after page, none twice, none missed."""
+    for _ in range(3):
+        client.send("0600000000,0600000001", "hello")
+    pages = [client._admin("GET", f"/messages?offset={o}&limit=2") for o in range(0, 20, 2)]
+    listed = [m for page in pages for m in page["messages"]]
+    assert len(listed) == pages[0]["total"] == len(client.messages())
+    assert listed == client.messages()
