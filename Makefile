@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8080
 HOST ?= 127.0.0.1
 
-.PHONY: serve test lint format openapi clean bench soak interop
+.PHONY: serve test lint format openapi clean bench bench-scale soak interop
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ $(VENV)/.bench: pyproject.toml $(VENV)/.serve
 
 bench: $(VENV)/.bench
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	$(BIN)/python bench/scale.py $(SCALE_ARGS)
+
+# 100,000 sandbox sends with wrk, then message-status while the admin API lists (bench/scale.py).
+bench-scale: $(VENV)/.bench
+	$(BIN)/python bench/scale.py $(SCALE_ARGS)
 
 # The robustness soak for 60 s instead of the CI's short one.
 soak: $(VENV)/.test

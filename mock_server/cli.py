@@ -101,6 +101,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="how many requests GET /_mock/requests keeps (default: %(default)s)",
     )
+    serve.add_argument(
+        "--max-messages",
+        type=int,
+        default=100_000,
+        metavar="N",
+        help="how many sent messages (recipients) the mock keeps; past that the oldest sends "
+        "are forgotten, finished ones first, and answer code 4 (default: %(default)s)",
+    )
     serve.add_argument("--quiet", action="store_true", help="do not log requests")
     openapi = commands.add_parser(
         "openapi",
@@ -123,15 +131,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.write(text)
         return 0
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
-    token = args.admin_token
-    if token is None and not args.no_admin and not is_loopback(args.host):
-        token = secrets.token_urlsafe(24)
-        print(f"Admin API token (send 'Authorization: Bearer TOKEN'): {token}", flush=True)
+    generated = args.admin_token is None and not args.no_admin and not is_loopback(args.host)
+    token = secrets.token_urlsafe(24) if generated else args.admin_token
     try:
         settings = _settings(args, token)
     except ValueError as exc:
         print(f"smspartner-mock: {exc}", file=sys.stderr)
         return 2
+    if generated:
+        print(f"Admin API token (send 'Authorization: Bearer TOKEN'): {token}", flush=True)
     try:
         asyncio.run(serve_forever(settings, announce=lambda line: print(line, flush=True)))
     except SpecError as exc:
@@ -157,4 +165,5 @@ def _settings(args: argparse.Namespace, token: str | None) -> Settings:
         admin=not args.no_admin,
         admin_token=token,
         journal_size=args.journal_size,
+        max_messages=args.max_messages,
     )

@@ -3,7 +3,8 @@
 MockServerError
  ├── SpecError          a schema or data file of the contract is unusable
  │    └── FixtureError  a fixture record breaks its schema (names file, record, JSON path)
- └── BodyViolation      the mock was about to send a body its schema rejects (a mock bug)
+ ├── BodyViolation      the mock was about to send a body its schema rejects (a mock bug)
+ └── StoreFull          a bounded store refuses one more record
 """
 
 from __future__ import annotations
@@ -31,3 +32,7 @@ class BodyViolation(MockServerError):
     def __init__(self, schema: str, path: str, reason: str) -> None:
         self.schema, self.path, self.reason = schema, path, reason
         super().__init__(f"Outbound body violates {schema} at {path}: {reason}")
+
+
+class StoreFull(MockServerError):
+    """A bounded store is full: the mock refuses to hold one more record."""

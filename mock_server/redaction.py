@@ -1,7 +1,11 @@
-"""Keep API keys out of logs, journals, reports and test output.
+"""Keep API keys out of logs, journals, echoes, reports and test output.
 
-Any query parameter or mapping key whose name contains 'apikey' or 'api_key' (any case) has
-its value replaced by REDACTED, and so does every occurrence of a known secret in free text.
+A value is secret when its parameter or field name, once *decoded* (percent-escapes in a
+query, \\u escapes in JSON), contains 'apikey' whatever the case and the separators
+('api_key', 'API-Key', 'api%4Bey', "api\\u004bey" all count): the server decodes names before
+it looks them up, so redaction must too, or a key spelled another way slips through. Every
+occurrence of a known secret (the keys a mock accepts, the key a suite was given) is also
+replaced in free text, whatever name it came under.
 """
 
 from __future__ import annotations
@@ -10,20 +14,29 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import unquote_plus
 
 REDACTED = "***"
-_NAME = r"[^=&]*api_?key[^=&]*"
-_IN_QUERY = re.compile(rf"(?i)((?:^|(?<=[?&])){_NAME}=)[^&#]*")
 
 
 def is_secret_name(name: str) -> bool:
-    folded = name.lower().replace("_", "")
+    """Whether a decoded parameter or field name names an API key."""
+    folded = "".join(char for char in name.lower() if char.isalnum())
     return "apikey" in folded
 
 
+def _redact_pair(pair: str) -> str:
+    name, sep, _ = pair.partition("=")
+    if sep and is_secret_name(unquote_plus(name, errors="replace")):
+        return f"{name}={REDACTED}"
+    return pair
+
+
 def redact_query(query: str) -> str:
-    """A query string (or a path with one) with every API-key value replaced."""
-    return _IN_QUERY.sub(lambda m: m.group(1) + REDACTED, query)
+    """A query string (or a path with one) with the value of every API-key parameter replaced,
+    the names compared after percent-decoding."""
+    path, mark, rest = query.partition("?") if "?" in query else ("", "", query)
+    return path + mark + "&".join(_redact_pair(pair) for pair in rest.split("&"))
 
 
 def redact_mapping(data: Any) -> Any:
@@ -55,13 +68,46 @@ def redact_text(text: str, secrets: Iterable[str]) -> str:
     return text
 
 
-_IN_JSON_TEXT = re.compile(r'(?i)("[^"]*api_?key[^"]*"\s*:\s*)("(?:[^"\\]|\\.)*"?|[^,}\s]*)')
+def redact_values(data: Any, secrets: Iterable[str]) -> Any:
+    """JSON-like data with every occurrence of each secret replaced in its strings and keys."""
+    keys = tuple(secrets)
+    if isinstance(data, str):
+        return redact_text(data, keys)
+    if isinstance(data, Mapping):
+        return {redact_text(str(k), keys): redact_values(v, keys) for k, v in data.items()}
+    if isinstance(data, list):
+        return [redact_values(item, keys) for item in data]
+    return data
+
+
+# A JSON member as text: "name" : value (a string, possibly cut short, or any other token).
+_MEMBER = re.compile(r'"((?:[^"\\]|\\.)*)"(\s*:\s*)("(?:[^"\\]|\\.)*"?|[^,}\]\s]*)')
+
+
+def _json_name(inner: str) -> str:
+    try:
+        decoded = json.loads(f'"{inner}"')
+    except ValueError:  # a cut or broken escape: compare what is there
+        return inner
+    return str(decoded)
+
+
+def redact_json_text(text: str) -> str:
+    """JSON-looking text (perhaps cut, perhaps not JSON at all) with the value of every member
+    whose decoded name names an API key replaced."""
+
+    def replace(match: re.Match[str]) -> str:
+        if is_secret_name(_json_name(match.group(1))):
+            return f'"{match.group(1)}"{match.group(2)}"{REDACTED}"'
+        return match.group(0)
+
+    return _MEMBER.sub(replace, text)
 
 
 def redact_body(raw: bytes, limit: int = 2000, json_limit: int = 16384) -> Any:
     """A request body fit for a journal: parsed JSON with API keys replaced (up to
     json_limit bytes), or else its text, cut at limit characters, with anything that looks
-    like a key's value replaced. The bounds keep a long journal small."""
+    like a key's value replaced (as a JSON member or as a query parameter)."""
     text = raw.decode("utf-8", "replace")
     if len(raw) <= json_limit:
         try:
@@ -69,4 +115,4 @@ def redact_body(raw: bytes, limit: int = 2000, json_limit: int = 16384) -> Any:
         except (ValueError, RecursionError):
             pass
     cut = text[:limit] + ("…" if len(text) > limit else "")
-    return redact_query(_IN_JSON_TEXT.sub(lambda m: m.group(1) + f'"{REDACTED}"', cut))
+    return redact_query(redact_json_text(cut))

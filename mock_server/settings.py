@@ -12,6 +12,7 @@ from pathlib import Path
 
 from mock_server.contract import spec
 
+MAX_PORT = 65535
 MAX_DELAY = 31_536_000  # one year, as magic-numbers-file.schema.json allows
 
 
@@ -23,7 +24,8 @@ class Settings:
     api_keys, when given, replace the fixture directory's api-keys.json; delivery_delay,
     when given, replaces the default outcome's delay of magic-numbers.json. admin turns the
     /_mock/ API on; admin_token, when set, is required by it (and it refuses everything
-    without one when host is not a loopback address). journal_size bounds the journal.
+    without one when host is not a loopback address). journal_size bounds the journal;
+    max_messages bounds the outbox (the oldest sends are forgotten past it).
     """
 
     host: str = "127.0.0.1"
@@ -38,6 +40,7 @@ class Settings:
     admin: bool = True
     admin_token: str | None = field(default=None, repr=False)  # a secret: not in reprs
     journal_size: int = 500
+    max_messages: int = 100_000
 
     def __post_init__(self) -> None:
         for name, value, allowed in (
@@ -47,8 +50,18 @@ class Settings:
         ):
             if value not in allowed:
                 raise ValueError(f"Invalid {name}: {value!r}; expected one of {list(allowed)}")
+        if not self.host.strip():
+            raise ValueError("Invalid host: ''; give an address such as 127.0.0.1")
+        if not 0 <= self.port <= MAX_PORT:
+            raise ValueError(f"Invalid port: {self.port!r}; expected 0 to {MAX_PORT}")
+        if any(not key.strip() for key in self.api_keys):
+            raise ValueError("Invalid api_keys: an empty key; give keys of one character or more")
         if self.admin_token is not None and not self.admin_token.strip():
             raise ValueError("Invalid admin_token: an empty token would let anyone in")
+        if self.admin_token is not None and not self.admin:
+            raise ValueError("Invalid admin_token: the admin API is off (admin=False)")
+        if self.max_messages < 1:
+            raise ValueError(f"Invalid max_messages: {self.max_messages!r}; expected 1 or more")
         if self.journal_size < 1:
             raise ValueError(f"Invalid journal_size: {self.journal_size!r}; expected 1 or more")
         if self.delivery_delay is not None and not 0 <= self.delivery_delay <= MAX_DELAY:

@@ -1,19 +1,20 @@
 """The account behind the API key: who it is, what one SMS costs, and what credit is left.
 
-Credits are computed, not counted down: the initial credits of fixtures/account.json minus
-what the charged messages in the outbox cost. So a reset, a cancellation or a sandbox send
-can never leave them wrong.
+Credits are the initial credits of fixtures/account.json minus what the charged messages
+cost: the outbox keeps that sum as running totals (lifecycle.Totals, in thousandths), kept
+right by every send, cancellation and reset, so a credit check costs the same whatever
+was sent before.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from mock_server._domain import phones
-from mock_server._domain.lifecycle import SentMessage
+from mock_server._domain.lifecycle import Totals
 from mock_server.contract import spec
 
 
@@ -43,7 +44,8 @@ def needs_unicode(message: str) -> bool:
 
 
 def _amount(value: float) -> str:
-    return f"{value:.3f}"
+    # '+ 0.0' turns a negative zero (an exhausted balance) into '0.000', never '-0.000'
+    return f"{round(value, 3) + 0.0:.3f}"
 
 
 class Account:
@@ -64,18 +66,16 @@ class Account:
                 return Price(row["countryCode"], row["price"])
         return None
 
-    def remaining(self, messages: Iterable[SentMessage]) -> tuple[int, float]:
-        """(SMS credits, money) left after every charged message."""
-        charged = [m for m in messages if m.charged]
-        sms = self.initial["creditSms"] - sum(m.parts for m in charged)
-        money = float(self.initial["solde"]) - sum(m.cost for m in charged)
-        return sms, round(money, 3)
+    def remaining(self, spent: Totals) -> tuple[int, float]:
+        """(SMS credits, money) left after charged messages that add up to spent."""
+        sms = self.initial["creditSms"] - spent.parts
+        money = (round(float(self.initial["solde"]) * 1000) - spent.millis) / 1000
+        return sms, money
 
-    def credits(self, messages: Iterable[SentMessage], now: float) -> dict[str, Any]:
-        """The 'credits' object of GET /v1/me at time now."""
-        sent = list(messages)
-        sms, money = self.remaining(sent)
-        to_send = sum(m.parts for m in sent if m.charged and m.start > now)
+    def credits(self, spent: Totals, to_send: int) -> dict[str, Any]:
+        """The 'credits' object of GET /v1/me, given what was spent and the SMS parts still
+        scheduled."""
+        sms, money = self.remaining(spent)
         return {
             "creditSms": sms,
             "creditSmsECO": self.initial["creditSmsECO"],

@@ -9,6 +9,7 @@ bumps `version`, which is what invalidates the memoised answers (answers.py).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -17,6 +18,7 @@ from mock_server._domain.account import Account
 from mock_server._domain.clock import Clock
 from mock_server._domain.lifecycle import MagicNumbers, Outbox, SentMessage, status_at
 from mock_server.contract import spec
+from mock_server.errors import StoreFull
 
 
 def _key(message_id: str, number: str) -> tuple[str, str]:
@@ -33,6 +35,8 @@ class Store:
         *,
         clock: Clock | None = None,
         delivery_delay: float | None = None,
+        max_messages: int = 100_000,
+        max_records: int = 10_000,
     ) -> None:
         self._fixtures = fixtures
         self._api_keys = frozenset(api_keys) or frozenset(fixtures.api_keys)
@@ -40,7 +44,8 @@ class Store:
         self.clock = clock or Clock()
         self.magic = MagicNumbers(fixtures.magic_numbers, delivery_delay)
         self.account = Account(fixtures.account)
-        self.outbox = Outbox(self.account.first_message_id)
+        self.outbox = Outbox(self.account.first_message_id, max_messages)
+        self.max_records = max(max_records, len(fixtures.messages))
         self._changes = 0
         self.reset()
 
@@ -107,12 +112,22 @@ class Store:
         return fixed + [self.record(m) for m in self.outbox.recipients(wanted)]
 
     def put(self, record: Mapping[str, Any]) -> dict[str, Any]:
-        """Add or replace a message; raises FixtureError if the record is not servable."""
+        """Add or replace a message; raises FixtureError if the record is not servable and
+        StoreFull when it is new and max_records are held already."""
         spec.check_message(record)
         stored = dict(record)
-        self._messages[_key(stored["messageId"], stored["number"])] = stored
+        key = _key(stored["messageId"], stored["number"])
+        if key not in self._messages and len(self._messages) >= self.max_records:
+            raise StoreFull(f"The mock holds {self.max_records} records already (reset it first)")
+        self._messages[key] = stored
         self._changes += 1
         return stored
 
-    def messages(self) -> list[dict[str, Any]]:
-        return [dict(m) for m in self._messages.values()]
+    def messages(self, offset: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
+        """Copies of the stored records, from offset, at most limit of them."""
+        stop = None if limit is None else offset + limit
+        return [dict(m) for m in itertools.islice(self._messages.values(), offset, stop)]
+
+    def __len__(self) -> int:
+        """How many records are stored (sent messages not included)."""
+        return len(self._messages)

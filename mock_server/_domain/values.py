@@ -6,6 +6,8 @@ field alike.
 
 from __future__ import annotations
 
+import json
+import math
 from typing import Any
 
 from mock_server.contract import spec
@@ -35,3 +37,40 @@ def text(value: Any) -> str:
 def flag(value: Any) -> bool:
     """A boolean option as PHP reads it: true, 1, "1" or "true" (any case)."""
     return value is True or text(value).strip().lower() in ("1", "true")
+
+
+# Longer integers than this are refused: no field of the API or the admin API needs one,
+# and Python would happily build a 4,000-digit int that float() then cannot convert.
+MAX_INT_DIGITS = 20
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _finite_float(literal: str) -> float:
+    number = float(literal)
+    if not math.isfinite(number):
+        raise ValueError(f"the number {literal[:30]} is out of range")
+    return number
+
+
+def _bounded_int(literal: str) -> int:
+    if len(literal.lstrip("-")) > MAX_INT_DIGITS:
+        raise ValueError(f"the number {literal[:30]}… has more than {MAX_INT_DIGITS} digits")
+    return int(literal)
+
+
+def load_json(raw: bytes) -> Any:
+    """A request body as JSON, with every number finite and of a sane size.
+
+    The one parser of bodies from outside (API and admin alike). Raises ValueError (JSON
+    syntax, UTF-8, NaN or Infinity literals, numbers past the float range or past
+    MAX_INT_DIGITS digits) or RecursionError (nesting deeper than Python's stack).
+    """
+    return json.loads(
+        raw.decode("utf-8"),
+        parse_constant=_refuse_constant,
+        parse_float=_finite_float,
+        parse_int=_bounded_int,
+    )

@@ -7,6 +7,7 @@ the admin token (`Authorization: Bearer TOKEN`); with a token set, it always req
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 from collections.abc import Callable, Mapping
@@ -16,14 +17,16 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from mock_server._domain import values
 from mock_server._domain.lifecycle import SentMessage
 from mock_server._domain.store import Store
 from mock_server._http import rendering
 from mock_server._http.faults import FaultRule
+from mock_server._http.journal import redacted
 from mock_server._http.state import STATE
 from mock_server.contract import spec
 from mock_server.errors import FixtureError
-from mock_server.redaction import redact_mapping
+from mock_server.redaction import redact_mapping, redact_text
 from mock_server.settings import is_loopback
 
 
@@ -37,31 +40,106 @@ class AdminError(Exception):
 
 def answer(schema_name: str, payload: Mapping[str, Any], status: int = 200) -> web.Response:
     body = rendering.render(schema_name, payload, "json")
+    return _json_response(body, status)
+
+
+def _json_response(body: bytes, status: int = 200) -> web.Response:
     return web.Response(body=body, status=status, content_type="application/json", charset="utf-8")
 
 
+async def answer_off_loop(schema_name: str, build: Callable[[], Mapping[str, Any]]) -> web.Response:
+    """answer() for a long listing: built, validated and serialised in a worker thread, so
+    that the API's requests go on being served meanwhile. build must read only a snapshot
+    that nothing else changes."""
+
+    def render() -> bytes:
+        return rendering.render(schema_name, build(), "json")
+
+    return _json_response(await asyncio.to_thread(render))
+
+
+def _token_given(request: web.Request, token: str | None) -> bool:
+    """Whether the request carries the admin token: one Authorization header, 'Bearer TOKEN'."""
+    headers = request.headers.getall("Authorization", [])
+    if token is None or len(headers) != 1:
+        return False
+    scheme, _, given = headers[0].strip().partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        given.strip().encode(), token.encode()
+    )
+
+
+def _host_of(authority: str) -> str:
+    """The host of a Host header or an origin's authority ('[::1]:8080' -> '::1')."""
+    if authority.startswith("["):
+        return authority[1:].partition("]")[0]
+    return authority.rpartition(":")[0] if authority.count(":") == 1 else authority
+
+
+def _web_page_risk(request: web.Request) -> str | None:
+    """Why a request may come from a web page rather than a local tool, or None.
+
+    A page on another site can post to a loopback server (a cross-site request: its Origin
+    names that site) or read from it after DNS rebinding (the Host header then names the
+    attacker's domain); a local tool sends neither.
+    """
+    host = request.headers.get("Host")
+    if host is not None and not is_loopback(_host_of(host)):
+        return f"the Host header {host!r} is not a loopback address (DNS rebinding?)"
+    origin = request.headers.get("Origin")
+    if origin is not None:
+        scheme, _, authority = origin.partition("://")
+        if scheme not in ("http", "https") or not is_loopback(_host_of(authority)):
+            return f"the Origin {origin!r} is another site (a web page?)"
+    return None
+
+
+# Only these media types may change state: a web page can send a cross-site form or a
+# text/plain POST without asking, but an application/json one needs a CORS preflight,
+# which the mock never grants.
+_JSON = "application/json"
+_SAFE_METHODS = frozenset({"GET", "HEAD"})
+
+
 async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Around every admin request: the token check, and AdminError as a JSON error body."""
+    """Around every admin request: the token, web-page and media-type checks, and AdminError
+    as a JSON error body."""
     settings = request.app[STATE].settings
     token = settings.admin_token
-    if token is not None or not is_loopback(settings.host):
-        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        if token is None or not hmac.compare_digest(given.encode(), token.encode()):
-            return answer(
-                "admin-error",
-                {"error": "The admin API needs its token: send 'Authorization: Bearer TOKEN' "
-                 "(the token is printed at start, or set with --admin-token)"},
-                401,
-            )  # fmt: skip
+    authorised = _token_given(request, token)
+    if not authorised and (token is not None or not is_loopback(settings.host)):
+        return answer(
+            "admin-error",
+            {"error": "The admin API needs its token: send 'Authorization: Bearer TOKEN' "
+             "(the token is printed at start, or set with --admin-token)"},
+            401,
+        )  # fmt: skip
+    risk = None if authorised else _web_page_risk(request)
+    if risk is not None:
+        return answer(
+            "admin-error",
+            {"error": f"Refused: {risk}. The admin API answers local tools only; "
+             "send the admin token to use it from elsewhere"},
+            403,
+        )  # fmt: skip
+    if request.method not in _SAFE_METHODS and request.content_type != _JSON:
+        return answer(
+            "admin-error",
+            {"error": f"The admin API takes {_JSON} only; received Content-Type "
+             f"{request.headers.get('Content-Type', '(none)')!r}"},
+            415,
+        )  # fmt: skip
     try:
         return await handler(request)
     except AdminError as exc:
-        return answer("admin-error", {"error": str(exc)}, exc.status)
+        # a key can only reach an error message as a value the request sent
+        shown = redact_text(str(exc), request.app[STATE].store.api_keys)
+        return answer("admin-error", {"error": shown}, exc.status)
 
 
 async def _json_object(request: web.Request) -> dict[str, Any]:
     try:
-        data = json.loads((await request.read()).decode("utf-8"))
+        data = values.load_json(await request.read())
     except (ValueError, RecursionError) as exc:
         raise AdminError(400, f"The body is not valid JSON: {exc}") from exc
     if not isinstance(data, dict):
@@ -89,12 +167,37 @@ async def reset(request: web.Request) -> web.Response:
     return answer("admin-reset", {"reset": True})
 
 
+# A listing costs what it shows: pages keep every admin answer to a few milliseconds.
+PAGE_DEFAULT = 100
+PAGE_MAX = 500
+
+
+def _page(request: web.Request) -> tuple[int, int]:
+    """(offset, limit) from ?offset=&limit=; AdminError for anything but small integers."""
+    page = {}
+    for name, default, top in (("offset", 0, None), ("limit", PAGE_DEFAULT, PAGE_MAX)):
+        text = request.query.get(name, str(default))
+        if not values.is_number(text) or len(text) > values.MAX_INT_DIGITS:
+            raise AdminError(400, f"{name} must be a whole number; received {text[:30]!r}")
+        number = int(text)
+        if top is not None and not 1 <= number <= top:
+            raise AdminError(400, f"{name} must be 1 to {top}; received {number}")
+        page[name] = number
+    return page["offset"], page["limit"]
+
+
 async def list_messages(request: web.Request) -> web.Response:
-    """GET /_mock/messages: fixture records, then every recipient of every send."""
+    """GET /_mock/messages?offset=&limit=: fixture records, then every recipient of every
+    send, one page at a time; 'total' says how many there are."""
     store = request.app[STATE].store
-    fixed = [{"source": "fixture", **m} for m in store.messages()]
-    sent = [_sent_view(store, m) for m in store.outbox.messages()]
-    return answer("admin-messages", {"messages": fixed + sent})
+    offset, limit = _page(request)
+    shown = [{"source": "fixture", **m} for m in store.messages(offset, limit)]
+    rest = limit - len(shown)
+    if rest:
+        sent = store.outbox.messages(max(0, offset - len(store)), rest)
+        shown += [_sent_view(store, m) for m in sent]
+    page = {"offset": offset, "limit": limit, "total": len(store) + len(store.outbox)}
+    return await answer_off_loop("admin-messages", lambda: {"messages": shown, **page})
 
 
 async def add_message(request: web.Request) -> web.Response:
@@ -128,7 +231,7 @@ async def change_clock(request: web.Request) -> web.Response:
         raise AdminError(
             400,
             'Expected {"advance": SECONDS} and/or {"freeze": true|false}; '
-            f"received {json.dumps(data)[:200]} ({problem[1]} at {problem[0]})",
+            f"received {json.dumps(redact_mapping(data))[:200]} ({problem[1]} at {problem[0]})",
         )
     clock = request.app[STATE].store.clock
     try:
@@ -143,8 +246,10 @@ async def change_clock(request: web.Request) -> web.Response:
 async def journal(request: web.Request) -> web.Response:
     """GET /_mock/requests: the journal, oldest first, API keys redacted."""
     kept = request.app[STATE].journal
-    return answer(
-        "admin-journal", {"requests": kept.entries(), "size": kept.size, "dropped": kept.dropped}
+    rows, secrets = kept.snapshot(), request.app[STATE].store.api_keys
+    view = {"size": kept.size, "dropped": kept.dropped}
+    return await answer_off_loop(
+        "admin-journal", lambda: {"requests": redacted(rows, secrets), **view}
     )
 
 

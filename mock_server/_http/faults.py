@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import json
 import random
 import socket
 import struct
@@ -22,7 +21,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from mock_server._domain import phones
+from mock_server._domain import phones, values
 from mock_server._http import journal, query
 from mock_server.contract import spec
 
@@ -92,7 +91,7 @@ async def facts(request: web.Request) -> Facts:
     """The values a request names, in its query and its JSON body."""
     params: dict[str, Any] = dict(query.parse(request.rel_url.raw_query_string))
     try:
-        body = json.loads((await request.read()).decode("utf-8"))
+        body = values.load_json(await request.read())
     except (ValueError, RecursionError, web.HTTPException):
         body = None
     data: Mapping[str, Any] = body if isinstance(body, dict) else {}
@@ -219,6 +218,7 @@ async def truncated(
     body = bytes(response.body)  # type: ignore[arg-type]
     stream = web.StreamResponse(status=response.status)
     stream.content_type = response.content_type
+    stream.charset = response.charset
     stream.content_length = len(body)
     await stream.prepare(request)
     await stream.write(body[: len(body) // 2])
@@ -227,8 +227,8 @@ async def truncated(
     return stream
 
 
-def _dropped(request: web.Request) -> web.StreamResponse:
-    _hang_up(request, reset=True)
+def _dropped(request: web.Request, *, reset: bool) -> web.StreamResponse:
+    _hang_up(request, reset=reset)
     visit = journal.current.get()
     assert visit is not None  # the journal layer runs first
     visit.dropped = True
@@ -238,14 +238,15 @@ def _dropped(request: web.Request) -> web.StreamResponse:
 async def reset(
     faults: Faults, request: web.Request, handler: Handler, rule: FaultRule
 ) -> web.StreamResponse:
-    return _dropped(request)
+    return _dropped(request, reset=True)
 
 
 async def no_answer(
     faults: Faults, request: web.Request, handler: Handler, rule: FaultRule
 ) -> web.StreamResponse:
     await _pause(faults, _or_default(rule.seconds, "no_answer_seconds"))
-    return _dropped(request)
+    # closed in order (FIN), as a server that gave up on the request would: no reset
+    return _dropped(request, reset=False)
 
 
 def _or_default(value: float | None, name: str) -> float:

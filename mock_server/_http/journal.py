@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
+from collections.abc import Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from mock_server._domain.clock import Clock
-from mock_server.redaction import redact_body, redact_query
+from mock_server.redaction import redact_body, redact_query, redact_text, redact_values
 
 ADMIN_PREFIX = "/_mock/"
 
@@ -36,46 +37,84 @@ class Visit:
 current: ContextVar[Visit | None] = ContextVar("smspartner_mock_visit", default=None)
 
 
-class Journal:
-    """The last `size` requests, oldest first; `dropped` counts those pushed out."""
+# What is kept of a body: enough for redact_body to show it (it parses JSON up to
+# BODY_JSON_LIMIT bytes, else shows BODY_TEXT_LIMIT characters), and no more.
+BODY_JSON_LIMIT = 16384
+BODY_TEXT_LIMIT = 2000
+BODY_KEPT = BODY_JSON_LIMIT + 1
+# All entries together, queries and bodies: past this the oldest go, whatever their number.
+BYTE_BUDGET = 8 * 1024 * 1024
 
-    def __init__(self, size: int) -> None:
+
+class Journal:
+    """The last `size` requests, oldest first, within BYTE_BUDGET bytes of queries and
+    bodies; `dropped` counts those pushed out."""
+
+    def __init__(self, size: int, byte_budget: int = BYTE_BUDGET) -> None:
         self.size = size
-        self._entries: deque[dict[str, Any]] = deque(maxlen=size)
+        self.byte_budget = byte_budget
+        self._entries: deque[dict[str, Any]] = deque()
         self._seq = itertools.count(1)
         self.dropped = 0
+        self.bytes = 0
+
+    @staticmethod
+    def _weight(entry: dict[str, Any]) -> int:
+        return len(entry["query"]) + len(entry["body"])
 
     def open(self, at: float, method: str, path: str, query: str, body: bytes) -> dict[str, Any]:
         """Add an entry (it may still be updated: status, fault) and return it."""
-        if len(self._entries) == self.size:
-            self.dropped += 1
         entry = {
             "seq": next(self._seq),
             "at": at,
             "method": method,
             "path": path,
             "query": query,
-            "body": body,
+            "body": body[:BODY_KEPT],
             "status": None,
             "fault": None,
         }
         self._entries.append(entry)
+        self.bytes += self._weight(entry)
+        while len(self._entries) > self.size or (
+            self.bytes > self.byte_budget and len(self._entries) > 1
+        ):
+            self.bytes -= self._weight(self._entries.popleft())
+            self.dropped += 1
         return entry
 
-    def entries(self) -> list[dict[str, Any]]:
+    def snapshot(self) -> list[dict[str, Any]]:
+        """Copies of the entries, oldest first, still unredacted: for redacted() to show."""
+        return [dict(entry) for entry in self._entries]
+
+    def entries(self, secrets: Iterable[str] = ()) -> list[dict[str, Any]]:
         """The entries, oldest first, with API keys redacted."""
-        return [
-            {
-                **entry,
-                "query": redact_query(entry["query"]),
-                "body": redact_body(entry["body"]) if entry["body"] else None,
-            }
-            for entry in self._entries
-        ]
+        return redacted(self.snapshot(), secrets)
 
     def clear(self) -> None:
         self._entries.clear()
         self.dropped = 0
+        self.bytes = 0
+
+
+def _shown_body(raw: bytes, keys: tuple[str, ...]) -> Any:
+    if not raw:
+        return None
+    return redact_values(redact_body(raw, BODY_TEXT_LIMIT, BODY_JSON_LIMIT), keys)
+
+
+def redacted(entries: list[dict[str, Any]], secrets: Iterable[str] = ()) -> list[dict[str, Any]]:
+    """Journal entries fit to show: API keys redacted by parameter name, and every occurrence
+    of secrets (the keys the mock accepts) wherever it appears."""
+    keys = tuple(secrets)
+    return [
+        {
+            **entry,
+            "query": redact_text(redact_query(entry["query"]), keys),
+            "body": _shown_body(entry["body"], keys),
+        }
+        for entry in entries
+    ]
 
 
 async def record(

@@ -41,7 +41,12 @@ class MockState:
 
     def __init__(self, settings: Settings, fixtures: spec.Fixtures) -> None:
         self.settings = settings
-        self.store = Store(fixtures, settings.api_keys, delivery_delay=settings.delivery_delay)
+        self.store = Store(
+            fixtures,
+            settings.api_keys,
+            delivery_delay=settings.delivery_delay,
+            max_messages=settings.max_messages,
+        )
         self.journal = Journal(settings.journal_size)
         self.faults = Faults()
         # one cache per memoised operation, since each is keyed by the raw query alone

@@ -52,6 +52,8 @@ class AdminClient:
 
     def _call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
         data = None if body is None else json.dumps(body).encode("utf-8")
+        if method not in ("GET", "HEAD"):  # the admin API takes JSON only, bodies or not
+            data = data or b""
         request = urllib.request.Request(self.root + path, data=data, method=method)
         if data is not None:
             request.add_header("Content-Type", "application/json")
@@ -79,9 +81,13 @@ class AdminClient:
         self._admin("POST", "/reset")
 
     def messages(self) -> list[dict[str, Any]]:
-        """Every message the mock can report, fixtures first, then each recipient sent."""
-        answer: list[dict[str, Any]] = self._admin("GET", "/messages")["messages"]
-        return answer
+        """Every message the mock holds (fixture records, then sent ones), page by page."""
+        found: list[dict[str, Any]] = []
+        while True:
+            page = self._admin("GET", f"/messages?offset={len(found)}&limit=500")
+            found += page["messages"]
+            if not page["messages"] or len(found) >= page["total"]:
+                return found
 
     def add_message(self, record: Mapping[str, Any]) -> dict[str, Any]:
         """Add or replace a message-status record (the form of fixtures/messages.json)."""

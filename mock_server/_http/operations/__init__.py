@@ -15,7 +15,6 @@ with Call.ok or Call.error, which render and validate the body against its schem
 from __future__ import annotations
 
 import importlib
-import json
 import pkgutil
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -166,8 +165,8 @@ async def body_call(request: web.Request, operation_id: str) -> Call:
     is not a JSON object). _format may be given in the body or the query, the body first."""
     raw = await request.read()
     try:
-        loaded = json.loads(raw.decode("utf-8"))
-    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        loaded = values.load_json(raw)
+    except (ValueError, RecursionError):  # syntax, UTF-8, NaN or huge numbers: code 90
         loaded = None
     data = loaded if isinstance(loaded, dict) else None
     params = {name: values.text(value) for name, value in (data or {}).items()}

@@ -17,5 +17,5 @@ async def me(request: web.Request) -> web.Response:
     if not code.success:
         return call.error(code)
     store = call.state.store
-    credits = store.account.credits(store.outbox.messages(), store.clock.now())
+    credits = store.account.credits(store.outbox.totals, store.outbox.to_send(store.clock.now()))
     return call.ok({"user": dict(store.account.user), "credits": credits})

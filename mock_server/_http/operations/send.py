@@ -131,7 +131,7 @@ async def send(request: web.Request) -> web.Response:
 
     def short_of_credit(_: Mapping[str, Any]) -> bool:
         charges = not sandbox or spec.assumed("sandbox-send")["charges"]
-        sms, money = store.account.remaining(store.outbox.messages())
+        sms, money = store.account.remaining(store.outbox.totals)
         cost = sum(p.price * parts for p in prices.values() if p)
         return charges and (parts * len(numbers) > sms or round(cost, 3) > money)
 
