@@ -11,12 +11,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mock_server import ServerThread, Settings
+from mock_server import ServerThread, Settings, redaction
 from mock_server._domain import values
 from mock_server._domain.account import Account
 from mock_server._domain.clock import Clock
 from mock_server._domain.lifecycle import MagicNumbers, Outbox, SentMessage, Totals, charges
 from mock_server._http.journal import BODY_KEPT, Journal
+from mock_server._http.state import STATE
 from mock_server.contract import spec
 from mock_server.testing.admin_client import AdminClient, AdminClientError
 
@@ -414,3 +415,63 @@ def test_pages_cover_every_message_once(client: AdminClient) -> None:
     listed = [m for page in pages for m in page["messages"]]
     assert len(listed) == pages[0]["total"] == len(client.messages())
     assert listed == client.messages()
+
+
+def test_api_bodies_take_big_numbers_as_php_does() -> None:
+    """The API is not known to refuse a long integer or an overflowing float: only the admin
+    API (bounded) does; NaN and Infinity are refused by both."""
+    assert values.load_json(b'{"a": 123456789012345678901234}', bounded=False) == {
+        "a": 123456789012345678901234
+    }
+    assert values.load_json(b'{"a": 1e400}', bounded=False) == {"a": float("inf")}
+    with pytest.raises(ValueError, match="number"):
+        values.load_json(b'{"a": NaN}', bounded=False)
+
+
+def test_a_refunded_schedule_leaves_to_send_once_started() -> None:
+    """A scheduled send cancelled with a refund is no longer to be sent, and stays out of the
+    count when its time comes."""
+    clock = Clock(lambda: 1_000_000.0)
+    outbox = Outbox(1)
+    outbox.add(_sent(outbox, clock, "0600000000", 3600, False, 2))
+    assert outbox.to_send(clock.now()) == 2
+    outbox.cancel("1", clock.now())
+    assert outbox.to_send(clock.now()) == (0 if spec.assumed("cancel-refund") else 2)
+    clock.advance(7200)
+    assert outbox.to_send(clock.now()) == 0
+
+
+def test_a_full_store_refuses_a_new_record_with_409(server: ServerThread) -> None:
+    """Records added through the admin API are bounded: past the bound, 409 and what to do."""
+    client = AdminClient(server.base_url)
+    client.reset()
+    store = server.app[STATE].store
+    bound, store.max_records = store.max_records, len(store)
+    try:
+        record = {**client.messages()[0], "messageId": "424242"}
+        record.pop("source")
+        with pytest.raises(AdminClientError) as refused:
+            client.add_message(record)
+        assert refused.value.status == 409 and "reset" in refused.value.error
+        existing = {**client.messages()[0]}
+        existing.pop("source")
+        client.add_message({**existing, "statut": "Waiting"})  # a replacement still fits
+    finally:
+        store.max_records = bound
+        client.reset()
+
+
+def test_redaction_of_values_and_broken_names() -> None:
+    """Known keys go from strings, keys and lists; a cut JSON name is compared as it stands."""
+    data = {"a": ["x KEY y", {"KEY": 1}], "b": 2}
+    assert redaction.redact_values(data, ["KEY"]) == {"a": ["x *** y", {"***": 1}], "b": 2}
+    assert redaction.redact_json_text('{"apiKey\\u00": "v", "b": "c"}') == (
+        '{"apiKey\\u00": "***", "b": "c"}'
+    )
+
+
+def test_admin_client_pages_through_every_message(client: AdminClient) -> None:
+    """messages() follows the pages to the end (500 a page)."""
+    for _ in range(3):
+        client.send(",".join(f"06000{n:05d}" for n in range(200)), "bulk", sandbox=1)
+    assert len([m for m in client.messages() if m["source"] == "sent"]) == 600

@@ -61,13 +61,17 @@ def _bounded_int(literal: str) -> int:
     return int(literal)
 
 
-def load_json(raw: bytes) -> Any:
-    """A request body as JSON, with every number finite and of a sane size.
+def load_json(raw: bytes, *, bounded: bool = True) -> Any:
+    """A request body as JSON: the one parser of bodies from outside.
 
-    The one parser of bodies from outside (API and admin alike). Raises ValueError (JSON
-    syntax, UTF-8, NaN or Infinity literals, numbers past the float range or past
-    MAX_INT_DIGITS digits) or RecursionError (nesting deeper than Python's stack).
+    NaN and Infinity literals are never JSON (PHP's json_decode refuses them too). bounded
+    (the admin API) also refuses numbers past the float range or longer than MAX_INT_DIGITS
+    digits, which no admin field needs; the API (bounded=False) takes them as PHP does, as
+    values, since the live API is not known to refuse them. Raises ValueError (syntax,
+    UTF-8, the numbers above) or RecursionError (nesting deeper than Python's stack).
     """
+    if not bounded:
+        return json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
     return json.loads(
         raw.decode("utf-8"),
         parse_constant=_refuse_constant,

@@ -25,7 +25,7 @@ from mock_server._http.faults import FaultRule
 from mock_server._http.journal import redacted
 from mock_server._http.state import STATE
 from mock_server.contract import spec
-from mock_server.errors import FixtureError
+from mock_server.errors import FixtureError, StoreFull
 from mock_server.redaction import redact_mapping, redact_text
 from mock_server.settings import is_loopback
 
@@ -208,6 +208,8 @@ async def add_message(request: web.Request) -> web.Response:
     except FixtureError as exc:
         problem = f"{exc.path}: {exc.reason}"
         raise AdminError(400, f"The record is not a servable message: {problem}") from exc
+    except StoreFull as exc:
+        raise AdminError(409, str(exc)) from exc
     return answer("admin-messages", {"messages": [{"source": "fixture", **stored}]}, 201)
 
 

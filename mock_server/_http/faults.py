@@ -91,7 +91,7 @@ async def facts(request: web.Request) -> Facts:
     """The values a request names, in its query and its JSON body."""
     params: dict[str, Any] = dict(query.parse(request.rel_url.raw_query_string))
     try:
-        body = values.load_json(await request.read())
+        body = values.load_json(await request.read(), bounded=False)
     except (ValueError, RecursionError, web.HTTPException):
         body = None
     data: Mapping[str, Any] = body if isinstance(body, dict) else {}

@@ -87,10 +87,6 @@ class Journal:
         """Copies of the entries, oldest first, still unredacted: for redacted() to show."""
         return [dict(entry) for entry in self._entries]
 
-    def entries(self, secrets: Iterable[str] = ()) -> list[dict[str, Any]]:
-        """The entries, oldest first, with API keys redacted."""
-        return redacted(self.snapshot(), secrets)
-
     def clear(self) -> None:
         self._entries.clear()
         self.dropped = 0

@@ -165,7 +165,7 @@ async def body_call(request: web.Request, operation_id: str) -> Call:
     is not a JSON object). _format may be given in the body or the query, the body first."""
     raw = await request.read()
     try:
-        loaded = values.load_json(raw)
+        loaded = values.load_json(raw, bounded=False)
     except (ValueError, RecursionError):  # syntax, UTF-8, NaN or huge numbers: code 90
         loaded = None
     data = loaded if isinstance(loaded, dict) else None
