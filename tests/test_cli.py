@@ -154,10 +154,26 @@ def test_public_host_gets_a_generated_admin_token(
     assert (seen[1].admin, seen[1].admin_token) == (False, None)
 
 
-def test_invalid_option_values_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
-    """A journal size below 1 is reported, not raised."""
-    assert cli.main(["serve", "--journal-size", "0"]) == 2
-    assert "Invalid journal_size: 0; expected 1 or more" in capsys.readouterr().err
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--journal-size", "0"], "Invalid journal_size: 0; expected 1 or more"),
+        (["--port", "70000"], "Invalid port: 70000; expected 0 to 65535"),
+        (["--port", "-1"], "Invalid port: -1; expected 0 to 65535"),
+        (["--host", ""], "Invalid host"),
+        (["--api-key", ""], "Invalid api_keys"),
+        (["--admin-token", "x", "--no-admin"], "the admin API is off"),
+        (["--max-messages", "0"], "Invalid max_messages"),
+    ],
+)
+def test_invalid_option_values_exit_2(
+    capsys: pytest.CaptureFixture[str], flags: list[str], message: str
+) -> None:
+    """A value that cannot work is reported with what to give instead, not raised; no
+    token is printed for a server that will not start."""
+    assert cli.main(["serve", *flags]) == 2
+    out, err = capsys.readouterr()
+    assert message in err and "Traceback" not in err and "Admin API token" not in out
 
 
 def _open(url: str, timeout: float = 5) -> tuple[int, dict[str, str], bytes]:

@@ -80,8 +80,16 @@ def test_malformed_json_does_not_parse(client: AdminClient, server: ServerThread
 def test_truncated_body_is_an_incomplete_read(client: AdminClient, server: ServerThread) -> None:
     """truncated announces the full length, sends half, and closes."""
     client.add_fault("truncated")
-    with pytest.raises(http.client.IncompleteRead) as info:
-        _get(server)
+    connection = http.client.HTTPConnection("127.0.0.1", _port(server), timeout=5)
+    try:
+        connection.request("GET", QUERY)
+        response = connection.getresponse()
+        # the headers are the real answer's, charset included
+        assert response.getheader("Content-Type") == "application/json; charset=utf-8"
+        with pytest.raises(http.client.IncompleteRead) as info:
+            response.read()
+    finally:
+        connection.close()
     assert len(info.value.partial) > 0 and info.value.expected > 0
 
 
@@ -101,6 +109,14 @@ def test_no_answer_holds_until_the_client_times_out(
     with pytest.raises(TimeoutError):
         _get(server, timeout=0.2)
     assert client.journal()[-1] == {**client.journal()[-1], "status": None, "fault": "no-answer"}
+
+
+def test_no_answer_then_closes_in_order(client: AdminClient, server: ServerThread) -> None:
+    """After its wait, no-answer closes the connection (FIN): the client reads an end of
+    stream with no answer, not a reset."""
+    client.add_fault("no-answer", seconds=0.2)
+    with pytest.raises(http.client.RemoteDisconnected):  # an orderly EOF, no status line
+        _get(server, timeout=5)
 
 
 def test_latency_delays_one_request_not_the_others(
