@@ -21,15 +21,18 @@ REDACTED = "***"
 
 def is_secret_name(name: str) -> bool:
     """Whether a decoded parameter or field name names an API key."""
-    folded = "".join(char for char in name.lower() if char.isalnum())
-    return "apikey" in folded
+    lowered = name.lower()
+    if "key" not in lowered:  # the usual case, and the cheap test
+        return False
+    return "apikey" in "".join(char for char in lowered if char.isalnum())
 
 
 def _redact_pair(pair: str) -> str:
     name, sep, _ = pair.partition("=")
-    if sep and is_secret_name(unquote_plus(name, errors="replace")):
-        return f"{name}={REDACTED}"
-    return pair
+    if not sep:
+        return pair
+    decoded = unquote_plus(name, errors="replace") if "%" in name or "+" in name else name
+    return f"{name}={REDACTED}" if is_secret_name(decoded) else pair
 
 
 def redact_query(query: str) -> str:

@@ -475,3 +475,24 @@ def test_admin_client_pages_through_every_message(client: AdminClient) -> None:
     for _ in range(3):
         client.send(",".join(f"06000{n:05d}" for n in range(200)), "bulk", sandbox=1)
     assert len([m for m in client.messages() if m["source"] == "sent"]) == 600
+
+
+def test_a_schedule_leaves_to_send_when_its_time_comes() -> None:
+    """A charged scheduled send counts in toSend until its time, then no more."""
+    clock = Clock(lambda: 1_000_000.0)
+    outbox = Outbox(1)
+    outbox.add(_sent(outbox, clock, "0600000000", 600, False, 3))
+    assert outbox.to_send(clock.now()) == 3
+    clock.advance(600)
+    assert outbox.to_send(clock.now()) == 0
+
+
+def test_cancelling_a_sandbox_schedule_changes_no_total() -> None:
+    """A sandbox send is not charged: scheduled then cancelled, it moves no total."""
+    clock = Clock(lambda: 1_000_000.0)
+    outbox = Outbox(1)
+    outbox.add(_sent(outbox, clock, "0600000000", 3600, True, 2))
+    before = outbox.totals
+    outbox.cancel("1", clock.now())
+    assert outbox.totals == before == charges(outbox.messages())
+    assert outbox.to_send(clock.now()) == 0
