@@ -1,4 +1,4 @@
-"""Contract tests for SMS Partner's message-status API, runnable against any target.
+"""Contract tests for the SMS Partner API, runnable against any target.
 
 The strategies are a small public API for your own property tests:
 

@@ -16,8 +16,9 @@ from mock_server.errors import SpecError
 from mock_server.settings import Settings, is_loopback
 
 DESCRIPTION = """\
-A local fake of SMS Partner's GET /v1/message-status (api.smspartner.fr/v1): every
-documented body in JSON and XML, every control code, driven by the JSON Schemas in schemas/.
+A local fake of the SMS Partner API (api.smspartner.fr/v1): every operation of
+schemas/operations.json (message-status, send, bulk-status, ...), every documented body in
+JSON and XML, every control code, driven by the JSON Schemas in schemas/.
 """
 
 EXAMPLE = """\

@@ -15,7 +15,8 @@ from mock_server.contract import spec
 
 SCHEMA_FILES = sorted(spec.SCHEMA_DIR.glob("*.schema.json"))
 SCENARIO_FILES = sorted((spec.FIXTURE_DIR / "scenarios").glob("*.json"))
-README = spec.contract_root() / "README.md"
+MOCK_PAGE = spec.contract_root() / "docs" / "mock.md"
+LIFECYCLE_PAGE = spec.contract_root() / "docs" / "lifecycle.md"
 
 # Keywords hypothesis-jsonschema understands, plus annotations it ignores.
 SUPPORTED_KEYWORDS = {
@@ -237,7 +238,7 @@ class TestScenarios:
 
 
 def control_code_table() -> str:
-    """The README's control-code table, generated from the catalogue."""
+    """docs/mock.md's control-code table, generated from the catalogue."""
     header = (
         "| code | message (fr, default) | message (en, `--lang en`) | HTTP, `--error-status 4xx` |"
     )
@@ -248,9 +249,9 @@ def control_code_table() -> str:
     return "\n".join(lines)
 
 
-def test_readme_control_code_table_matches_catalogue() -> None:
-    """The README's control-code table is the catalogue's (regenerate with this function)."""
-    assert control_code_table() in README.read_text(encoding="utf-8")
+def test_docs_control_code_table_matches_catalogue() -> None:
+    """docs/mock.md's control-code table is the catalogue's (regenerate with this function)."""
+    assert control_code_table() in MOCK_PAGE.read_text(encoding="utf-8")
 
 
 OPERATIONS = ["send", "bulk-status", "multi-status", "message-cancel", "me"]
@@ -333,7 +334,7 @@ def test_every_magic_number_has_a_lifecycle_scenario() -> None:
 
 
 def magic_number_table() -> str:
-    """The README's magic-number table, generated from fixtures/magic-numbers.json."""
+    """docs/lifecycle.md's magic-number table, generated from fixtures/magic-numbers.json."""
 
     def delay(seconds: float) -> str:
         return f"{seconds / 3600:g} h" if seconds >= 3600 else f"{seconds:g} s"
@@ -357,16 +358,18 @@ def magic_number_table() -> str:
     return "\n".join(lines)
 
 
-def test_readme_magic_number_table_matches_the_file() -> None:
-    """The README's magic-number table is the fixture file's (regenerate with this function)."""
-    assert magic_number_table() in README.read_text(encoding="utf-8")
+def test_docs_magic_number_table_matches_the_file() -> None:
+    """docs/lifecycle.md's magic-number table is the fixture file's (regenerate with this
+    function)."""
+    assert magic_number_table() in LIFECYCLE_PAGE.read_text(encoding="utf-8")
 
 
-def test_readme_polling_example_is_the_tested_one() -> None:
-    """The README's polling example is tests/examples/test_polling.py, word for word."""
+def test_docs_polling_example_is_the_tested_one() -> None:
+    """docs/lifecycle.md's polling example is tests/examples/test_polling.py, word for word."""
     source = (Path(__file__).parent / "examples/test_polling.py").read_text(encoding="utf-8")
-    example = source.split("# --- README example start ---\n")[1].split("# --- README")[0].rstrip()
-    assert f"```python\n{example}\n```" in README.read_text(encoding="utf-8")
+    example = source.split("# --- docs example start ---\n")[1].split("# --- docs example end")[0]
+    example = example.rstrip()
+    assert f"```python\n{example}\n```" in LIFECYCLE_PAGE.read_text(encoding="utf-8")
 
 
 def test_fault_kinds_in_python_equal_the_schema() -> None:

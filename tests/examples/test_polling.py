@@ -1,11 +1,11 @@
-"""The README's polling example, run as a test."""
+"""The polling example of docs/lifecycle.md, run as a test."""
 
 from __future__ import annotations
 
 from typing import Any
 
 
-# --- README example start ---
+# --- docs example start ---
 def wait_for_final_status(mock: Any, message_id: int, number: str) -> str:
     """Poll message-status every 30 s for up to an hour, as production code would."""
     for _ in range(120):
@@ -30,4 +30,4 @@ def test_a_stuck_message_makes_the_poller_give_up(smspartner_mock: Any) -> None:
     assert wait_for_final_status(smspartner_mock, sent["message_id"], "0600000003") == "gave up"
 
 
-# --- README example end ---
+# --- docs example end ---
