@@ -388,3 +388,20 @@ def test_trigger_kinds_in_python_are_in_the_schema() -> None:
     declared = [k for r in operations.registry().values() for k in r.kinds.values()]
     implemented = set(decisions.GENERIC).union(*declared)
     assert implemented <= allowed
+
+
+@pytest.mark.parametrize(
+    "operation", ["send", "stop-sms-list", "stop-sms-add", "stop-sms-delete", "bulk-send", "vn-send"]
+)
+def test_every_control_code_of_the_stop_list_and_sends_has_a_scenario(operation: str) -> None:
+    """Each code of these catalogues, success included, is what some scenario expects (send's
+    older codes are pinned by tests/test_endpoints.py; its code 14 by stop-list.json)."""
+    seen = {
+        test["expect"]["code"]
+        for _, _, test in _scenario_tests()
+        if "code" in test["expect"] and test["expect"].get("operation") == operation
+    }
+    codes = {c.code for c in spec.control_codes(operation).values()}
+    if operation == "send":
+        codes = {14}
+    assert codes <= seen
