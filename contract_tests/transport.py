@@ -71,8 +71,9 @@ class Transport:
     """Sends requests to one base URL ('http://127.0.0.1:8080/v1').
 
     A guarded transport (the one used for any target other than the bundled mock) only sends
-    the READ_ONLY requests (GET /message-status, GET /stop-sms/list), at most `rate` per second and `budget` in total, and
-    verifies TLS certificates. secrets are scrubbed from every request it reports.
+    the READ_ONLY requests (GET /message-status, GET /stop-sms/list), at most `rate` per
+    second and `budget` in total, and verifies TLS certificates. secrets are scrubbed from
+    every request it reports.
     """
 
     def __init__(

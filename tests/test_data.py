@@ -391,7 +391,8 @@ def test_trigger_kinds_in_python_are_in_the_schema() -> None:
 
 
 @pytest.mark.parametrize(
-    "operation", ["send", "stop-sms-list", "stop-sms-add", "stop-sms-delete", "bulk-send", "vn-send"]
+    "operation",
+    ["send", "stop-sms-list", "stop-sms-add", "stop-sms-delete", "bulk-send", "vn-send"],
 )
 def test_every_control_code_of_the_stop_list_and_sends_has_a_scenario(operation: str) -> None:
     """Each code of these catalogues, success included, is what some scenario expects (send's
