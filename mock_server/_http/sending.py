@@ -142,10 +142,12 @@ class Batch:
         self.sandbox = sandbox
         self.scheduled_at = scheduled_at
         self.prices = [store.account.price(item.number) for item in items]
-        self.parts = [
-            account.parts(item.message, unicode or account.needs_unicode(item.message))
-            for item in items
-        ]
+        # counted once per distinct text: a send gives all its recipients the same one
+        counted = {
+            text: account.parts(text, unicode or account.needs_unicode(text))
+            for text in {item.message for item in items}
+        }
+        self.parts = [counted[item.message] for item in items]
 
     def _short_of_credit(self) -> bool:
         charges = not self.sandbox or spec.assumed("sandbox-send")["charges"]
