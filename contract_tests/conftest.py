@@ -2,8 +2,9 @@
 
 By default the suite starts the bundled mock in-process (background thread, port 0).
 --base-url URL --api-key KEY (or SMSPARTNER_BASE_URL, SMSPARTNER_API_KEY) points it at any
-running server instead; that target only ever receives GETs to /message-status, throttled
-and within a request budget, and its API key is scrubbed from every report.
+running server instead; that target only ever receives read-only GETs (/message-status,
+/stop-sms/list), throttled and within a request budget, and its API key is scrubbed from
+every report.
 """
 
 from __future__ import annotations

@@ -23,6 +23,8 @@ from mock_server.redaction import redact_query, redact_text
 from .bodies import decode_xml, operation_at
 
 GUARDED_PATH = "/message-status"
+# What a guarded transport may send: read-only requests that cost nothing and change nothing.
+READ_ONLY = frozenset({("GET", GUARDED_PATH), ("GET", "/stop-sms/list")})
 
 
 def encode_query(params: Mapping[str, str]) -> str:
@@ -69,8 +71,9 @@ class Transport:
     """Sends requests to one base URL ('http://127.0.0.1:8080/v1').
 
     A guarded transport (the one used for any target other than the bundled mock) only sends
-    GET requests to /message-status, at most `rate` per second and `budget` in total, and
-    verifies TLS certificates. secrets are scrubbed from every request it reports.
+    the READ_ONLY requests (GET /message-status, GET /stop-sms/list), at most `rate` per
+    second and `budget` in total, and verifies TLS certificates. secrets are scrubbed from
+    every request it reports.
     """
 
     def __init__(
@@ -108,9 +111,10 @@ class Transport:
         return http.client.HTTPConnection(self._host, self._port, timeout=self._timeout)
 
     def _admit(self, method: str, path: str) -> None:
-        if self.guarded and (method, path) != ("GET", GUARDED_PATH):
+        if self.guarded and (method, path) not in READ_ONLY:
+            allowed = ", ".join(f"{m} {p}" for m, p in sorted(READ_ONLY))
             raise PermissionError(
-                f"Refusing {method} {path}: against this target only GET {GUARDED_PATH} is sent"
+                f"Refusing {method} {path}: against this target only {allowed} are sent"
             )
         with self._lock:
             if self.budget and self.sent >= self.budget:

@@ -53,6 +53,8 @@ BODY_SCHEMAS: dict[str, str | None] = {
 INDISTINGUISHABLE = {
     "me.ok": ("credits", "creditSmsLowCost", "creditSmsECO"),
     "send.invalid": ("", "error", "errors"),
+    "bulk-send.invalid": ("", "error", "errors"),
+    "vn-send.invalid": ("", "error", "errors"),
 }
 
 
@@ -442,6 +444,14 @@ PAIRS = [
     {"phoneNumber": "0600000009", "messageId": "x"},
 ]
 FIRST_ID = ACCOUNT["first_message_id"]
+BULK_SEND = {
+    "apiKey": KEY,
+    "SMSList": [
+        {"phoneNumber": "0600000000", "message": "Hi"},
+        {"phoneNumber": "0600000002", "message": "Yo"},
+    ],
+}
+VN_SEND = {"apiKey": KEY, "to": "0600000000", "from": "33600000000", "message": "Hi"}
 
 # (the body schema of the answer, whether the request changes state, the request in a format)
 CASES: list[tuple[str, bool, Ask]] = [
@@ -462,6 +472,18 @@ CASES: list[tuple[str, bool, Ask]] = [
     ("message-cancel.error", False, _get("/message-cancel", f"apiKey={KEY}&messageId=9")),
     ("me.ok", False, _get("/me", f"apiKey={KEY}")),
     ("me.error", False, _get("/me", "apiKey=nope")),
+    ("stop-sms-list.ok", False, _get("/stop-sms/list", f"apiKey={KEY}")),
+    ("stop-sms-list.error", False, _get("/stop-sms/list", "apiKey=nope")),
+    ("stop-sms-add.ok", True, _post("/stop-sms/add", {"apiKey": KEY, "phoneNumber": "0611111111"})),
+    ("stop-sms-add.error", False, _post("/stop-sms/add", {"apiKey": KEY, "phoneNumber": "1"})),
+    ("stop-sms-delete.ok", True, _get("/stop-sms/delete", f"apiKey={KEY}&id=19")),
+    ("stop-sms-delete.error", False, _get("/stop-sms/delete", f"apiKey={KEY}&id=1")),
+    ("bulk-send.ok", True, _post("/bulk-send", BULK_SEND)),
+    ("bulk-send.invalid", False, _post("/bulk-send", {"apiKey": KEY, "SMSList": [{}]})),
+    ("bulk-send.error", False, _post("/bulk-send", {"apiKey": KEY, "SMSList": []})),
+    ("vn-send.ok", True, _post("/vn/send", VN_SEND)),
+    ("vn-send.invalid", False, _post("/vn/send", {**VN_SEND, "message": ""})),
+    ("vn-send.error", False, _post("/vn/send", {**VN_SEND, "from": "+33600000000"})),
 ]
 
 

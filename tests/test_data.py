@@ -254,7 +254,7 @@ def test_docs_control_code_table_matches_catalogue() -> None:
     assert control_code_table() in MOCK_PAGE.read_text(encoding="utf-8")
 
 
-OPERATIONS = ["send", "bulk-status", "multi-status", "message-cancel", "me"]
+OPERATIONS = [op.id for op in spec.operations() if op.id != spec.STATUS]
 LIVE_SAMPLES = {
     "send_sms.json": "send.ok",
     "send_sms_error.json": "send.invalid",
@@ -290,8 +290,9 @@ class TestEndpointContracts:
 
     def test_validation_texts_exist_in_every_language(self) -> None:
         """Every code-9 field message has a French and an English text."""
-        for entry in spec.field_errors("send").values():
-            assert set(entry.message) == {"fr", "en"}
+        for operation in OPERATIONS:
+            for entry in spec.field_errors(operation).values():
+                assert set(entry.message) == {"fr", "en"}
 
     def test_status_enums_agree(self) -> None:
         """Magic numbers, bulk- and multi-status use message-status's status values."""
@@ -390,3 +391,21 @@ def test_trigger_kinds_in_python_are_in_the_schema() -> None:
     declared = [k for r in operations.registry().values() for k in r.kinds.values()]
     implemented = set(decisions.GENERIC).union(*declared)
     assert implemented <= allowed
+
+
+@pytest.mark.parametrize(
+    "operation",
+    ["send", "stop-sms-list", "stop-sms-add", "stop-sms-delete", "bulk-send", "vn-send"],
+)
+def test_every_control_code_of_the_stop_list_and_sends_has_a_scenario(operation: str) -> None:
+    """Each code of these catalogues, success included, is what some scenario expects (send's
+    older codes are pinned by tests/test_endpoints.py; its code 14 by stop-list.json)."""
+    seen = {
+        test["expect"]["code"]
+        for _, _, test in _scenario_tests()
+        if "code" in test["expect"] and test["expect"].get("operation") == operation
+    }
+    codes = {c.code for c in spec.control_codes(operation).values()}
+    if operation == "send":
+        codes = {14}
+    assert codes <= seen

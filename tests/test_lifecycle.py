@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from mock_server import Settings
 from mock_server._domain.clock import Clock
 from mock_server._domain.lifecycle import MagicNumbers, Outbox, Outcome, SentMessage, status_at
-from mock_server._http.operations import send
+from mock_server._http import sending
 from mock_server.contract import spec
 
 MAGIC = spec.load_fixtures().magic_numbers
@@ -112,7 +112,7 @@ def test_outbox_ids_and_unknown_lookups() -> None:
 
 def test_field_templates_leave_unknown_names_empty() -> None:
     """A validation text naming a field the request lacks renders it empty."""
-    assert "({x})".format_map(send.Fields({})) == "()"
+    assert "({x})".format_map(sending.Fields({})) == "()"
 
 
 numbers = st.sampled_from([r["number"] for r in MAGIC["numbers"]] + ["0699999999"])

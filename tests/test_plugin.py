@@ -9,6 +9,7 @@ import urllib.request
 import pytest
 
 from mock_server.errors import FixtureError
+from mock_server.testing.admin_client import AdminClient, AdminClientError
 from mock_server.testing.pytest_plugin import MockHandle
 
 
@@ -138,3 +139,43 @@ def test_handler_exception_fails_the_test(pytester: pytest.Pytester) -> None:
         ]
     )
     assert "YOUR_API_KEY" not in result.stdout.str()
+
+
+def test_stop_list_helpers_drive_the_stop_list(smspartner_mock: MockHandle) -> None:
+    """add_stop refuses later sends (code 14); remove_stop lets the next one through."""
+    assert [s["id"] for s in smspartner_mock.stop_list()] == [19]
+    added = smspartner_mock.add_stop("0611111111")
+    assert added == {"success": True, "code": 200, "stopId": 300}
+    assert smspartner_mock.stop_list()[-1]["phoneNumber"] == "+33611111111"
+    assert smspartner_mock.send("0611111111", "Promo")["code"] == 14
+    assert smspartner_mock.vn_send("0611111111", "Promo", "33600000000")["code"] == 14
+    assert smspartner_mock.bulk_send({"0611111111": "Promo"})["code"] == 14
+    assert smspartner_mock.remove_stop(added["stopId"]) == {"success": True, "code": 200}
+    assert smspartner_mock.send("0611111111", "Promo")["code"] == 200
+
+
+def test_the_stop_list_is_reset_between_tests(smspartner_mock: MockHandle) -> None:
+    """The number the previous test added is gone; the seeded entry is back."""
+    assert [s["phoneNumber"] for s in smspartner_mock.stop_list()] == ["+33600001414"]
+
+
+def test_bulk_and_long_number_sends_follow_the_lifecycle(smspartner_mock: MockHandle) -> None:
+    """bulk_send (a mapping or a list of items) and vn_send recipients reach their final status."""
+    smspartner_mock.freeze()
+    batch = smspartner_mock.bulk_send([{"phoneNumber": "0600000002", "message": "a"}])
+    by_map = smspartner_mock.bulk_send({"0699999999": "b"}, sandbox=1)
+    long = smspartner_mock.vn_send("0600000001", "c", "33600000000", tag="x")
+    assert [a["code"] for a in (batch, by_map, long)] == [200, 200, 200]
+    smspartner_mock.advance(3600)
+    assert smspartner_mock.status(batch["message_id"], "0600000002")["statut"] == "Not delivered"
+    assert smspartner_mock.status(by_map["message_id"], "0699999999")["statut"] == "Delivered"
+    assert smspartner_mock.status(long["message_id"], "0600000001")["statut"] == "Delivered"
+
+
+@pytest.mark.smspartner_mock(api_keys=["k1"])
+def test_stop_list_with_a_refused_key_raises(smspartner_mock: MockHandle) -> None:
+    """stop_list raises AdminClientError, key redacted, when the API refuses the key."""
+    client = AdminClient(smspartner_mock.base_url, api_key="WRONG_KEY")
+    with pytest.raises(AdminClientError, match="'code': 10") as refused:
+        client.stop_list()
+    assert "WRONG_KEY" not in str(refused.value)

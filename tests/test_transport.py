@@ -18,14 +18,23 @@ def server() -> ServerThread:
         yield running
 
 
-def test_guarded_transport_only_gets_message_status(server: ServerThread) -> None:
-    """Against a remote target, nothing but GET /message-status leaves the suite."""
+def test_guarded_transport_only_sends_read_only_requests(server: ServerThread) -> None:
+    """Against a remote target, nothing but GET /message-status and GET /stop-sms/list leaves
+    the suite: no send, no change to the STOP list."""
     guarded = Transport(server.base_url, guarded=True)
-    with pytest.raises(PermissionError, match=r"Refusing POST /message-status: .* only GET"):
+    expected = r"Refusing POST /message-status: .* only GET /message-status, GET /stop-sms/list are"
+    with pytest.raises(PermissionError, match=expected):
         guarded.request("POST", "/message-status")
     with pytest.raises(PermissionError, match="Refusing GET /me"):
         guarded.get(QUERY, path="/me")
+    for method, path in (("POST", "/stop-sms/add"), ("GET", "/stop-sms/delete")):
+        with pytest.raises(PermissionError, match=f"Refusing {method} {path}"):
+            guarded.request(method, path)
+    for path in ("/send", "/bulk-send", "/vn/send"):
+        with pytest.raises(PermissionError, match=f"Refusing POST {path}"):
+            guarded.post(path, {})
     assert guarded.get(QUERY).status == 200
+    assert guarded.get("apiKey=YOUR_API_KEY", path="/stop-sms/list").data()["nbData"] == 1
 
 
 def test_budget_stops_requests(server: ServerThread) -> None:

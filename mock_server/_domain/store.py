@@ -1,4 +1,5 @@
-"""What one running mock knows: the API keys it accepts and the messages it can report.
+"""What one running mock knows: the API keys it accepts, the messages it can report, and the
+numbers it must not send to (the STOP list, stops.py).
 
 A Store is built from a Fixtures value and can be reset to it; records added at run time are
 validated against the success schema before they are stored, so the mock never holds a
@@ -17,6 +18,7 @@ from mock_server._domain import phones
 from mock_server._domain.account import Account
 from mock_server._domain.clock import Clock
 from mock_server._domain.lifecycle import MagicNumbers, Outbox, SentMessage, status_at
+from mock_server._domain.stops import StopList
 from mock_server.contract import spec
 from mock_server.errors import StoreFull
 
@@ -45,17 +47,20 @@ class Store:
         self.magic = MagicNumbers(fixtures.magic_numbers, delivery_delay)
         self.account = Account(fixtures.account)
         self.outbox = Outbox(self.account.first_message_id, max_messages)
+        self.stops = StopList(fixtures.stop_list, file=str(fixtures.directory / "stop-list.json"))
         self.max_records = max(max_records, len(fixtures.messages))
         self._changes = 0
         self.reset()
 
     def reset(self) -> None:
-        """Forget every change: back to the fixtures, no sent message, real time."""
+        """Forget every change: back to the fixtures, no sent message, the seeded STOP list,
+        real time."""
         self._messages = {
             _key(m["messageId"], m["number"]): dict(m) for m in self._fixtures.messages
         }
         self._changes += 1
         self.outbox.reset()
+        self.stops.reset()
         self.clock.reset()
 
     def status(self, message: SentMessage) -> tuple[str, float]:

@@ -393,6 +393,7 @@ class Fixtures:
     api_keys: tuple[str, ...]
     magic_numbers: Mapping[str, Any] = field(default_factory=dict)
     account: Mapping[str, Any] = field(default_factory=dict)
+    stop_list: Mapping[str, Any] = field(default_factory=dict)
 
 
 def _load_fixture_file(directory: Path, file: str, file_schema: str) -> Any:
@@ -418,14 +419,14 @@ def check_message(record: Mapping[str, Any], *, file: str = "<message>", index: 
         raise FixtureError(file, label, f"$.messages[{index}]{problem[0][1:]}", problem[1])
 
 
-OPTIONAL_FIXTURES = ("magic-numbers", "account")
+OPTIONAL_FIXTURES = ("magic-numbers", "account", "stop-list")
 
 
 def load_fixtures(directory: Path | None = None) -> Fixtures:
     """Read and validate the fixture files of a directory.
 
-    messages.json and api-keys.json are required; magic-numbers.json and account.json are
-    taken from the bundled fixtures when the directory has none.
+    messages.json and api-keys.json are required; magic-numbers.json, account.json and
+    stop-list.json are taken from the bundled fixtures when the directory has none.
     """
     directory = fixture_dir() if directory is None else Path(directory)
     messages = _load_fixture_file(directory, "messages.json", "messages-file")["messages"]
@@ -443,4 +444,5 @@ def load_fixtures(directory: Path | None = None) -> Fixtures:
         api_keys=tuple(keys),
         magic_numbers=optional["magic-numbers"],
         account=optional["account"],
+        stop_list=optional["stop-list"],
     )

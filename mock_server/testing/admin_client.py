@@ -1,12 +1,15 @@
-"""A small synchronous client of the mock's admin API and of POST /v1/send, stdlib only.
+"""A small synchronous client of the mock's admin API and of the API calls tests need most
+(the sends, message-status, the STOP list), stdlib only.
 
     client = AdminClient("http://127.0.0.1:8080")        # or the '/v1' base URL
     sent = client.send("0600000002", "Hello")            # the magic 'Not delivered' number
     client.advance(3600)                                 # an hour passes, no real sleep
     client.status(sent["message_id"], "0600000002")      # message-status's answer
+    client.add_stop("0611111111")                        # a send to it now answers code 14
 
-Admin calls raise AdminClientError when the mock refuses them; API calls (send, status)
-return the decoded answer whatever its control code, since those are what tests check.
+Admin calls raise AdminClientError when the mock refuses them; API calls (send, bulk_send,
+vn_send, status, add_stop, remove_stop) return the decoded answer whatever its control code,
+since those are what tests check; stop_list returns the list's entries.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -146,4 +149,48 @@ class AdminClient:
             {"apiKey": self.api_key, "messageId": message_id, "phoneNumber": phone_number}
         )
         answer: dict[str, Any] = self._call("GET", f"/v1/message-status?{query}")[1]
+        return answer
+
+    def bulk_send(
+        self, sms_list: Mapping[str, str] | Iterable[Mapping[str, str]], **options: Any
+    ) -> dict[str, Any]:
+        """POST /v1/bulk-send: sms_list maps each number to its text ({'0600000000': 'Hi'}) or
+        lists {'phoneNumber', 'message'} items; options are the single send's. Returns the
+        decoded answer (one message_id for the batch)."""
+        if isinstance(sms_list, Mapping):
+            items = [{"phoneNumber": number, "message": text} for number, text in sms_list.items()]
+        else:
+            items = [dict(item) for item in sms_list]
+        body = {"apiKey": self.api_key, "SMSList": items, **options}
+        answer: dict[str, Any] = self._call("POST", "/v1/bulk-send", body)[1]
+        return answer
+
+    def vn_send(self, to: str, message: str, from_number: str, **options: Any) -> dict[str, Any]:
+        """POST /v1/vn/send from a long number (international form without '+', e.g.
+        '33600000000'); options are tag, sandbox, isStopSms, … Returns the decoded answer."""
+        body = {"apiKey": self.api_key, "to": to, "from": from_number, "message": message}
+        answer: dict[str, Any] = self._call("POST", "/v1/vn/send", {**body, **options})[1]
+        return answer
+
+    def stop_list(self) -> list[dict[str, Any]]:
+        """The entries of GET /v1/stop-sms/list ({id, phoneNumber, createdAt}), oldest first;
+        AdminClientError if the API refuses the key."""
+        query = urlencode({"apiKey": self.api_key})
+        status, answer = self._call("GET", f"/v1/stop-sms/list?{query}")
+        if not answer.get("success"):
+            raise AdminClientError(status, redact_text(str(answer), [self.api_key]))
+        entries: list[dict[str, Any]] = answer["data"]
+        return entries
+
+    def add_stop(self, phone_number: str) -> dict[str, Any]:
+        """POST /v1/stop-sms/add: sends to the number then answer code 14. Returns the decoded
+        answer, with the entry's stopId on success."""
+        body = {"apiKey": self.api_key, "phoneNumber": phone_number}
+        answer: dict[str, Any] = self._call("POST", "/v1/stop-sms/add", body)[1]
+        return answer
+
+    def remove_stop(self, stop_id: int | str) -> dict[str, Any]:
+        """GET /v1/stop-sms/delete by the entry's id (stopId); returns the decoded answer."""
+        query = urlencode({"apiKey": self.api_key, "id": stop_id})
+        answer: dict[str, Any] = self._call("GET", f"/v1/stop-sms/delete?{query}")[1]
         return answer

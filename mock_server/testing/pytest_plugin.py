@@ -11,13 +11,14 @@ it: a body the mock refused to send because it broke its schema, or an exception
 its handlers (named by type and message).
 
 The state helpers (add_message, set_status, messages, reset) run on the mock's own event
-loop (ServerThread.call), never on the test's thread; the lifecycle helpers go through the
-HTTP API, as they would against a mock in another process.
+loop (ServerThread.call), never on the test's thread; the lifecycle helpers (send,
+bulk_send, vn_send, status, advance, …) and the STOP-list helpers (stop_list, add_stop,
+remove_stop) go through the HTTP API, as they would against a mock in another process.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -84,9 +85,34 @@ class MockHandle:
         """POST /v1/send with this mock's key; each recipient starts 'Waiting'."""
         return self.admin.send(phone_numbers, message, **options)
 
+    def bulk_send(
+        self, sms_list: Mapping[str, str] | Iterable[Mapping[str, str]], **options: Any
+    ) -> dict[str, Any]:
+        """POST /v1/bulk-send: {number: text, …} or [{'phoneNumber', 'message'}, …]; one
+        message_id for the batch, each recipient with its own lifecycle."""
+        return self.admin.bulk_send(sms_list, **options)
+
+    def vn_send(self, to: str, message: str, from_number: str, **options: Any) -> dict[str, Any]:
+        """POST /v1/vn/send from a long number ('33600000000', no '+'): the decoded answer."""
+        return self.admin.vn_send(to, message, from_number, **options)
+
     def status(self, message_id: int | str, phone_number: str) -> dict[str, Any]:
         """GET /v1/message-status for one recipient: the decoded answer."""
         return self.admin.status(message_id, phone_number)
+
+    def stop_list(self) -> list[dict[str, Any]]:
+        """The STOP list's entries ({id, phoneNumber, createdAt}), seeded by
+        fixtures/stop-list.json and reset before each test."""
+        return self.admin.stop_list()
+
+    def add_stop(self, phone_number: str) -> dict[str, Any]:
+        """Put a number on the STOP list (a send to it then answers code 14); the decoded
+        answer, with stopId on success."""
+        return self.admin.add_stop(phone_number)
+
+    def remove_stop(self, stop_id: int | str) -> dict[str, Any]:
+        """Take an entry off the STOP list by its id: the decoded answer."""
+        return self.admin.remove_stop(stop_id)
 
     def advance(self, seconds: float) -> dict[str, Any]:
         """Move the mock's clock forward (no real time passes); returns the clock."""
