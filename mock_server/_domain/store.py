@@ -47,6 +47,7 @@ class Store:
         self.outbox = Outbox(self.account.first_message_id, max_messages)
         self.max_records = max(max_records, len(fixtures.messages))
         self._changes = 0
+        self.stopped: dict[str, None] = {}  # see stop_number
         self.reset()
 
     def reset(self) -> None:
@@ -57,6 +58,19 @@ class Store:
         self._changes += 1
         self.outbox.reset()
         self.clock.reset()
+        self.stopped.clear()
+
+    def stop_number(self, number: str) -> None:
+        """A recipient sent STOP: the number opts out of the account's messages.
+
+        This is the one place a STOP lands. The numbers are kept here, canonical, once each,
+        in the order they stopped; when the stop list of /v1/stop-sms is merged (branch
+        api-a) it takes them over and this adds to it. Raises StoreFull past max_records.
+        """
+        canonical = phones.canonical(number)
+        if canonical not in self.stopped and len(self.stopped) >= self.max_records:
+            raise StoreFull(f"The mock holds {self.max_records} stopped numbers already")
+        self.stopped[canonical] = None
 
     def status(self, message: SentMessage) -> tuple[str, float]:
         """(status, epoch date) of a sent message now."""

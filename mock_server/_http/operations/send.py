@@ -3,7 +3,8 @@
 The body's fields are read as PHP would read them; field problems (the message, each
 number, the sender, the schedule) make the code-9 body, whose texts are the 'validation'
 section of the send catalogue. Sent messages go to the store's outbox; their statuses are
-computed from the clock (lifecycle.status_at).
+computed from the clock (lifecycle.status_at), and those sent with urlDlr get their delivery
+receipts scheduled (webhooks.receipts).
 """
 
 from __future__ import annotations
@@ -166,9 +167,11 @@ async def send(request: web.Request) -> web.Response:
                 country_code=price.country_code,
                 currency=store.account.currency,
                 sandbox=sandbox,
+                url_dlr=params.get("urlDlr", "").strip(),
+                url_response=params.get("urlResponse", "").strip(),
             )
         )
-    store.outbox.add(sent)
+    call.state.webhooks.receipts(sent, store.outbox.add(sent))
     answer: dict[str, Any] = {
         "message_id": message_id,
         "nb_sms": parts * len(sent),
