@@ -3,13 +3,16 @@
 Webhooks sends what the domain schedules (mock_server._domain.callbacks) when it falls due
 on the mock clock. pump() runs on a periodic tick as real time passes and after every
 change of the clock; each run moves at most PUMP_BATCH due callbacks, through the callback
-fault rules, into a queue of at most QUEUE_SIZE, from which SENDERS tasks POST them with one
-aiohttp ClientSession: a timeout per attempt, no redirect followed, nothing of the answer
-read but its status, at most callback_rate attempts a second, failed attempts retried on
-the mock clock (assumption 'callback-retries'). Callbacks go only to the hosts the settings
-allow; any other is refused and journalled, never sent. None of this runs in a request's
-task, so a target that hangs, refuses or fails never slows an API answer. Every callback
-that falls due is journalled with its attempts (GET /_mock/callbacks).
+fault rules, into a queue of at most QUEUE_SIZE with one lane per target origin. SENDERS
+tasks take the lanes in turn, never more than PER_TARGET at once for one origin, so that a
+target that hangs holds back only its own callbacks, and POST with one aiohttp
+ClientSession: a timeout per attempt, no redirect followed, nothing of the answer read but
+its status, at most callback_rate attempts a second, failed attempts retried on the mock
+clock (assumption 'callback-retries'); a reset abandons the attempts in flight. Callbacks go
+only to the hosts the settings allow; any other is refused and journalled, never sent. None
+of this runs in a request's task, so a target that hangs, refuses or fails never slows an
+API answer. Every callback that falls due is journalled with its attempts
+(GET /_mock/callbacks).
 
 A new kind of callback needs one call: webhooks.push(Callback(kind, url, schema, body,
 Subject(...)), delay=seconds).
@@ -24,6 +27,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp import web
@@ -44,7 +48,8 @@ from mock_server.errors import BodyViolation
 from mock_server.redaction import redact_url
 from mock_server.settings import Settings, callback_refusal
 
-SENDERS = 4  # deliveries at once: a target that hangs holds one sender, not all of them
+SENDERS = 8  # deliveries at once, for all targets
+PER_TARGET = 2  # deliveries at once to one origin: a target that hangs holds two senders
 QUEUE_SIZE = 256  # due callbacks waiting for a sender
 PUMP_BATCH = 256  # due items one pump moves: bounded work per tick
 TICK = 0.1  # seconds between two pumps as real time passes
@@ -66,6 +71,66 @@ class Delivery:
 
 
 Due = Callback | Receipt | Delivery
+
+
+def _origin(url: str) -> str:
+    """What one lane serves: scheme, host and port of a URL already allowed."""
+    parts = urlsplit(url.strip())
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2].lower()}"
+
+
+class Lanes:
+    """Deliveries waiting for a sender, one lane per origin, taken in turn; an origin with
+    PER_TARGET deliveries in flight waits its next turn until one of them ends."""
+
+    def __init__(self) -> None:
+        self._lanes: dict[str, deque[Delivery]] = {}
+        self._busy: dict[str, int] = {}
+        self._turns: deque[str] = deque()
+        self._ready = asyncio.Event()
+        self.size = 0
+
+    def _offer(self, origin: str) -> None:
+        if (
+            self._lanes.get(origin)
+            and self._busy.get(origin, 0) < PER_TARGET
+            and origin not in self._turns
+        ):
+            self._turns.append(origin)
+            self._ready.set()
+
+    def put(self, delivery: Delivery) -> None:
+        origin = _origin(delivery.callback.target)
+        self._lanes.setdefault(origin, deque()).append(delivery)
+        self.size += 1
+        self._offer(origin)
+
+    async def take(self) -> tuple[str, Delivery]:
+        """The next delivery, in turn, and its origin, counted in flight until done()."""
+        while not self._turns:
+            self._ready.clear()
+            await self._ready.wait()
+        origin = self._turns.popleft()
+        lane = self._lanes[origin]
+        delivery = lane.popleft()
+        if not lane:
+            del self._lanes[origin]
+        self.size -= 1
+        self._busy[origin] = self._busy.get(origin, 0) + 1
+        self._offer(origin)
+        return origin, delivery
+
+    def done(self, origin: str) -> None:
+        self._busy[origin] -= 1
+        if not self._busy[origin]:
+            del self._busy[origin]
+        self._offer(origin)
+
+    def clear(self) -> None:
+        """Forget the waiting deliveries (those in flight stay counted until done)."""
+        self._lanes.clear()
+        self._turns.clear()
+        self.size = 0
 
 
 class CallbackJournal:
@@ -147,7 +212,8 @@ class Webhooks:
         self.schedule: Schedule[Due] = Schedule()
         self.rules = CallbackRules()
         self.journal = CallbackJournal(settings.journal_size)
-        self._queue: asyncio.Queue[Delivery] = asyncio.Queue()
+        self._queue = Lanes()
+        self._attempts: set[asyncio.Task[tuple[int | None, str | None]]] = set()
         self._bursts: dict[int, Burst] = {}
         self._parked: dict[tuple[str, str, str], list[Callback]] = {}
         self._generation = 0
@@ -167,8 +233,9 @@ class Webhooks:
         self.journal.clear()
         self._bursts.clear()
         self._parked.clear()
-        while not self._queue.empty():
-            self._queue.get_nowait()
+        self._queue.clear()
+        for attempt in self._attempts:
+            attempt.cancel()
 
     @property
     def held(self) -> int:
@@ -178,7 +245,7 @@ class Webhooks:
 
     def waiting(self) -> int:
         """Callbacks not done yet: scheduled (retries included), held, queued."""
-        return len(self.schedule) + self.held + self._queue.qsize()
+        return len(self.schedule) + self.held + self._queue.size
 
     def _admit(self, kind: str, target: str, due: float) -> bool:
         """Whether one more callback may wait; if not, it is journalled as refused."""
@@ -223,7 +290,7 @@ class Webhooks:
         more than QUEUE_SIZE queued; the rest waits for the next pump."""
         now = self.store.clock.now()
         for _ in range(PUMP_BATCH):
-            if self._queue.qsize() >= QUEUE_SIZE:
+            if self._queue.size >= QUEUE_SIZE:
                 break
             taken = self.schedule.pop_due(now)
             if taken is None:
@@ -237,10 +304,9 @@ class Webhooks:
                     self._send(callback, burst.release_at)
 
     def _release(self, due: float, item: Due) -> None:
-        if isinstance(item, Delivery):  # a retry
-            if item.generation == self._generation:
-                item.entry["outcome"], item.entry["next_attempt"] = "sending", None
-                self._queue.put_nowait(item)
+        if isinstance(item, Delivery):  # a retry (a reset empties the schedule: never stale)
+            item.entry["outcome"], item.entry["next_attempt"] = "sending", None
+            self._queue.put(item)
             return
         callback = self._receipt(item) if isinstance(item, Receipt) else item
         if callback is None:
@@ -279,7 +345,7 @@ class Webhooks:
             self._follow(followers, due)
             return
         delivery = Delivery(callback, body, entry, self._generation, followers=followers)
-        self._queue.put_nowait(delivery)
+        self._queue.put(delivery)
 
     def _follow(self, followers: list[Callback], due: float) -> None:
         for callback in followers:
@@ -327,9 +393,10 @@ class Webhooks:
 
     async def stop(self, app: web.Application) -> None:
         """on_cleanup: the senders stop at once, attempts in flight are abandoned."""
-        for task in self._tasks:
+        running = [*self._tasks, *self._attempts]
+        for task in running:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*running, return_exceptions=True)
         self._tasks = []
         if self._session is not None:
             await self._session.close()
@@ -345,7 +412,7 @@ class Webhooks:
 
     async def _sender(self) -> None:
         while True:
-            delivery = await self._queue.get()
+            origin, delivery = await self._queue.take()
             self._in_flight += 1
             try:
                 await self._deliver(delivery)
@@ -353,6 +420,7 @@ class Webhooks:
                 self._on_bug(exc)
             finally:
                 self._in_flight -= 1
+                self._queue.done(origin)
 
     async def _pace(self) -> None:
         """Wait for this attempt's slot: at most callback_rate attempts a second."""
@@ -392,10 +460,16 @@ class Webhooks:
             return
         delivery.attempts += 1
         at, started = self.store.clock.now(), time.monotonic()
-        status, error = await self._post(delivery)
+        attempt = asyncio.ensure_future(self._post(delivery))
+        self._attempts.add(attempt)
+        try:
+            await asyncio.wait({attempt})
+        finally:
+            self._attempts.discard(attempt)
         latency = round((time.monotonic() - started) * 1000, 1)
-        if delivery.generation != self._generation:
+        if attempt.cancelled() or delivery.generation != self._generation:  # a reset came
             return
+        status, error = attempt.result()
         entry = delivery.entry
         entry["attempts"].append(
             {"at": at, "status": status, "error": error, "latency_ms": latency}
@@ -426,7 +500,7 @@ class Webhooks:
             "dropped": self.journal.dropped,
             "pending": len(self.schedule),
             "held": self.held,
-            "queued": self._queue.qsize(),
+            "queued": self._queue.size,
             "in_flight": self._in_flight,
             "next_due": self.schedule.next_due(),
             "now": self.store.clock.now(),

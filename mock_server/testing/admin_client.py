@@ -147,7 +147,8 @@ class AdminClient:
     def callback_state(self) -> dict[str, Any]:
         """What still waits: pending, held, queued, in_flight, next_due, and the clock."""
         answer: dict[str, Any] = self._admin("GET", "/callbacks?limit=1")
-        del answer["callbacks"]
+        for listing in ("callbacks", "offset", "limit"):
+            del answer[listing]
         return answer
 
     def wait_for_callback(
