@@ -174,7 +174,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "smspartner_mock(**settings): configure the smspartner_mock fixture "
-        "(lang, date_format, error_status, api_keys, fixtures)",
+        "(lang, date_format, error_status, api_keys, fixtures, callback_url, dlr_shape, ...)",
     )
 
 
