@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import re
+import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -12,8 +13,9 @@ import pytest
 
 from mock_server.contract import spec
 
-from .checks import Expectation, expectation_met
+from .checks import Expectation, _mismatch, expectation_met
 from .conftest import Target
+from .receivers import Receiver
 from .transport import Reply, Transport, encode_query
 
 SCENARIO_DIR = spec.FIXTURE_DIR / "scenarios"
@@ -40,14 +42,18 @@ def load_scenarios() -> Iterator[Any]:
                 yield pytest.param(test, id=ident, marks=marks)
 
 
-def _fill(value: Any, saved: Mapping[str, str]) -> Any:
-    """value with each {name} of a saved value replaced, in strings, lists and objects."""
+def _fill(value: Any, saved: Mapping[str, str], typed: Mapping[str, Any] | None = None) -> Any:
+    """value with each {name} of a saved value replaced, in strings, lists and objects; with
+    typed, a string that is only '{name}' becomes the saved value as the answer typed it."""
     if isinstance(value, str):
+        whole = re.fullmatch(r"\{(\w+)\}", value)
+        if typed is not None and whole and whole.group(1) in typed:
+            return typed[whole.group(1)]
         return re.sub(r"\{(\w+)\}", lambda m: saved.get(m.group(1), m.group(0)), value)
     if isinstance(value, list):
-        return [_fill(item, saved) for item in value]
+        return [_fill(item, saved, typed) for item in value]
     if isinstance(value, dict):
-        return {key: _fill(item, saved) for key, item in value.items()}
+        return {key: _fill(item, saved, typed) for key, item in value.items()}
     return value
 
 
@@ -99,14 +105,59 @@ def _exchange(
     return reply
 
 
-def _admin(server: Target, method: str, path: str, data: Any, status: int) -> None:
+def _admin(server: Target, method: str, path: str, data: Any, status: int) -> Any:
     root = Transport(server.base_url.removesuffix("/v1"))
-    reply = root.request(method, path, "", json.dumps(data).encode("utf-8"))
+    body = None if method == "GET" else json.dumps(data).encode("utf-8")
+    reply = root.request(method, path, "", body)
     assert reply.status == status, (path, reply.status, reply.raw)
+    return reply.data()
+
+
+def _settled(server: Target, timeout: float = 10.0) -> list[dict[str, Any]]:
+    """The mock's callback journal once nothing due is left unsent (queued, in flight, or
+    scheduled at or before the mock's now)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        state = _admin(server, "GET", "/_mock/callbacks?limit=500", None, 200)
+        due = state["next_due"]
+        idle = not state["queued"] and not state["in_flight"]
+        if idle and (due is None or due > state["now"]):
+            return list(state["callbacks"])
+        assert time.monotonic() < deadline, f"callbacks still going after {timeout} s: {state}"
+        time.sleep(0.01)
+
+
+def _no_mismatch(data: Any, pattern: Any, what: str) -> None:
+    found = _mismatch(data, pattern, "$")
+    assert found is None, f"{what}: {found}\nReceived: {json.dumps(data)[:600]}"
+
+
+def _check_callbacks(
+    server: Target,
+    expect: dict[str, Any],
+    receivers: Mapping[str, Receiver],
+    typed: Mapping[str, Any],
+) -> None:
+    """What the receivers got and what the mock journalled, once its callbacks settled."""
+    journal = _settled(server)
+    if "journal" in expect:
+        _no_mismatch(journal, _fill(expect["journal"], {}, typed), "callback journal")
+    if "receiver" not in expect:
+        return
+    bodies = receivers[expect["receiver"]].bodies()
+    assert len(bodies) == expect["count"], f"{len(bodies)} callbacks arrived: {bodies}"
+    if "bodies" in expect:
+        _no_mismatch(bodies, _fill(expect["bodies"], {}, typed), "callback bodies")
+    for body in bodies if "schema" in expect else []:
+        assert spec.first_error(expect["schema"], body) is None, body
+    if expect.get("identical"):
+        assert all(body == bodies[0] for body in bodies), bodies
 
 
 def _run_steps(server: Target, steps: list[dict[str, Any]]) -> None:
     saved = {"api_key": server.api_key}
+    typed: dict[str, Any] = {}
+    receivers: dict[str, Receiver] = {}
     _admin(server, "POST", "/_mock/reset", {}, 200)
     # frozen, only the steps move the clock: the outcome never depends on how fast they run
     _admin(server, "POST", "/_mock/clock", {"freeze": True}, 200)
@@ -116,14 +167,26 @@ def _run_steps(server: Target, steps: list[dict[str, Any]]) -> None:
                 _admin(server, "POST", "/_mock/clock", {"advance": step["advance"]}, 200)
             elif "fault" in step:
                 _admin(server, "POST", "/_mock/faults", step["fault"], 201)
+            elif "receiver" in step:
+                name = step["receiver"]["name"]
+                receivers[name] = Receiver(step["receiver"].get("status", 200))
+                saved[name] = receivers[name].url(name)
+            elif "admin" in step:
+                call = step["admin"]
+                data = _fill(call.get("body", {}), saved, typed)
+                answer = _admin(server, call["method"], call["path"], data, call["status"])
+                _no_mismatch(answer, _fill(call.get("matches", {}), {}, typed), call["path"])
+            elif "callbacks" in step:
+                _check_callbacks(server, step["callbacks"], receivers, typed)
             else:
                 reply = _exchange(server, step["request"], step["expect"], saved)
                 data = reply.data() if reply is not None and step.get("save") else {}
-                saved.update(
-                    {name: str(data[field]) for name, field in step.get("save", {}).items()}
-                )
+                for name, field in step.get("save", {}).items():
+                    saved[name], typed[name] = str(data[field]), data[field]
     finally:
         _admin(server, "POST", "/_mock/reset", {}, 200)
+        for receiver in receivers.values():
+            receiver.close()
 
 
 @pytest.mark.parametrize("scenario", list(load_scenarios()))

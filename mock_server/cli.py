@@ -110,6 +110,58 @@ def build_parser() -> argparse.ArgumentParser:
         help="how many sent messages (recipients) the mock keeps; past that the oldest sends "
         "are forgotten, finished ones first, and answer code 4 (default: %(default)s)",
     )
+    callbacks = serve.add_argument_group("callbacks (delivery receipts, replies, STOP)")
+    callbacks.add_argument(
+        "--callback-url",
+        default=None,
+        metavar="URL",
+        help="the account's URL for replies and STOP (a send's urlResponse goes first)",
+    )
+    callbacks.add_argument(
+        "--callback-allow",
+        action="append",
+        dest="callback_allow",
+        default=[],
+        metavar="HOST",
+        help="also send callbacks to HOST (repeatable); by default only loopback hosts get "
+        "them, any other is refused and journalled",
+    )
+    callbacks.add_argument(
+        "--dlr-shape",
+        choices=spec.choices("dlr-payload"),
+        default=spec.assumed("dlr-payload"),
+        help="body of the delivery receipts POSTed to urlDlr, which no doc shows (default: "
+        "%(default)s; see the ledger's 'dlr-payload')",
+    )
+    callbacks.add_argument(
+        "--dlr-statuses",
+        choices=spec.choices("dlr-statuses"),
+        default=spec.assumed("dlr-statuses"),
+        help="'final': a receipt when the final status comes; 'all': also when the message "
+        "leaves (default: %(default)s)",
+    )
+    callbacks.add_argument(
+        "--callback-timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="how long one attempt waits for an answer (default: the ledger's 'callback-retries')",
+    )
+    callbacks.add_argument(
+        "--callback-rate",
+        type=float,
+        default=50.0,
+        metavar="N",
+        help="at most N callback attempts a second (default: %(default)s)",
+    )
+    callbacks.add_argument(
+        "--max-callbacks",
+        type=int,
+        default=10_000,
+        metavar="N",
+        help="at most N callbacks waiting at once; more are refused and journalled "
+        "(default: %(default)s)",
+    )
     serve.add_argument("--quiet", action="store_true", help="do not log requests")
     openapi = commands.add_parser(
         "openapi",
@@ -167,4 +219,11 @@ def _settings(args: argparse.Namespace, token: str | None) -> Settings:
         admin_token=token,
         journal_size=args.journal_size,
         max_messages=args.max_messages,
+        callback_url=args.callback_url,
+        callback_allow=tuple(args.callback_allow),
+        dlr_shape=args.dlr_shape,
+        dlr_statuses=args.dlr_statuses,
+        callback_timeout=args.callback_timeout,
+        callback_rate=args.callback_rate,
+        max_callbacks=args.max_callbacks,
     )

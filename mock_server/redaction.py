@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import unquote_plus
+from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 REDACTED = "***"
 
@@ -119,3 +119,32 @@ def redact_body(raw: bytes, limit: int = 2000, json_limit: int = 16384) -> Any:
             pass
     cut = text[:limit] + ("…" if len(text) > limit else "")
     return redact_query(redact_json_text(cut))
+
+
+# Names of URL parameters that carry a secret in callback URLs (webhook.site tokens, signed
+# URLs, basic credentials): matched in the decoded name, whatever the case.
+_URL_SECRET_WORDS = ("key", "token", "secret", "pass", "pwd", "sig", "auth", "credential")
+
+
+def _secret_param(pair: str) -> str:
+    name, sep, _ = pair.partition("=")
+    decoded = unquote_plus(name, errors="replace").lower()
+    if sep and any(word in decoded for word in _URL_SECRET_WORDS):
+        return f"{name}={REDACTED}"
+    return pair
+
+
+def redact_url(url: str) -> str:
+    """A URL fit for a journal: the password of its user part and the value of every query
+    parameter named like a key, token, secret, password or signature replaced."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not even a URL (a bad IPv6 literal): show nothing of it
+        return REDACTED
+    netloc = parts.netloc
+    if "@" in netloc:
+        user, _, host = netloc.rpartition("@")
+        name, colon, _ = user.partition(":")
+        netloc = f"{name}{':' + REDACTED if colon else ''}@{host}"
+    query = "&".join(_secret_param(pair) for pair in parts.query.split("&")) if parts.query else ""
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))

@@ -7,13 +7,18 @@ catalogues (mock_server.contract.spec), and the app keeps it in its MockState.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from mock_server.contract import spec
 
 MAX_PORT = 65535
 MAX_DELAY = 31_536_000  # one year, as magic-numbers-file.schema.json allows
+MAX_CALLBACK_TIMEOUT = 300.0
+MAX_CALLBACK_RATE = 10_000.0
+MAX_URL_LENGTH = 2048
 
 
 @dataclass(frozen=True)
@@ -41,12 +46,21 @@ class Settings:
     admin_token: str | None = field(default=None, repr=False)  # a secret: not in reprs
     journal_size: int = 500
     max_messages: int = 100_000
+    callback_url: str | None = None
+    callback_allow: tuple[str, ...] = ()
+    dlr_shape: str = field(default_factory=lambda: spec.assumed("dlr-payload"))
+    dlr_statuses: str = field(default_factory=lambda: spec.assumed("dlr-statuses"))
+    callback_timeout: float | None = None
+    callback_rate: float = 50.0
+    max_callbacks: int = 10_000
 
     def __post_init__(self) -> None:
         for name, value, allowed in (
             ("lang", self.lang, spec.languages()),
             ("date_format", self.date_format, spec.choices("date-format")),
             ("error_status", self.error_status, spec.choices("error-http-status")),
+            ("dlr_shape", self.dlr_shape, spec.choices("dlr-payload")),
+            ("dlr_statuses", self.dlr_statuses, spec.choices("dlr-statuses")),
         ):
             if value not in allowed:
                 raise ValueError(f"Invalid {name}: {value!r}; expected one of {list(allowed)}")
@@ -69,6 +83,28 @@ class Settings:
                 f"Invalid delivery_delay: {self.delivery_delay!r}; "
                 f"expected 0 to {MAX_DELAY} seconds"
             )
+        self._check_callbacks()
+
+    def _check_callbacks(self) -> None:
+        if any(not host.strip() for host in self.callback_allow):
+            raise ValueError("Invalid callback_allow: an empty host; give a host name or address")
+        if self.callback_url is not None:
+            refused = callback_refusal(self.callback_url, self.callback_allow)
+            if refused:
+                raise ValueError(f"Invalid callback_url: {refused}")
+        timeout = self.callback_timeout
+        if timeout is not None and not 0 < timeout <= MAX_CALLBACK_TIMEOUT:
+            raise ValueError(
+                f"Invalid callback_timeout: {timeout!r}; expected more than 0, at most "
+                f"{MAX_CALLBACK_TIMEOUT:g} seconds"
+            )
+        if not 0 < self.callback_rate <= MAX_CALLBACK_RATE:
+            raise ValueError(
+                f"Invalid callback_rate: {self.callback_rate!r}; expected more than 0, at most "
+                f"{MAX_CALLBACK_RATE:g} per second"
+            )
+        if self.max_callbacks < 1:
+            raise ValueError(f"Invalid max_callbacks: {self.max_callbacks!r}; expected 1 or more")
 
 
 def is_loopback(host: str) -> bool:
@@ -79,3 +115,24 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def callback_refusal(url: str, allowed: Collection[str] = ()) -> str | None:
+    """Why the mock will not call url, or None: it calls http(s) URLs on loopback hosts and
+    on the hosts of allowed (--callback-allow) only, and never anything else."""
+    if len(url) > MAX_URL_LENGTH:
+        return f"the URL is longer than {MAX_URL_LENGTH} characters"
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname or ""
+        parts.port  # noqa: B018  (raises ValueError for a port out of range)
+    except ValueError:
+        return "not a URL the mock can read"
+    if parts.scheme not in ("http", "https") or not host:
+        return "not an http:// or https:// URL with a host"
+    if not is_loopback(host) and host not in {name.strip().lower() for name in allowed}:
+        return (
+            f"the host {host!r} is not allowed: callbacks go to loopback hosts only, "
+            f"unless widened with --callback-allow {host}"
+        )
+    return None

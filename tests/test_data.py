@@ -373,6 +373,14 @@ def test_docs_polling_example_is_the_tested_one() -> None:
     assert f"```python\n{example}\n```" in LIFECYCLE_PAGE.read_text(encoding="utf-8")
 
 
+def test_docs_webhook_example_is_the_tested_one() -> None:
+    """docs/webhooks.md's example is tests/examples/test_webhook.py, word for word."""
+    source = (Path(__file__).parent / "examples/test_webhook.py").read_text(encoding="utf-8")
+    example = source.split("# --- docs example start ---\n")[1].split("# --- docs example end")[0]
+    page = (spec.contract_root() / "docs" / "webhooks.md").read_text(encoding="utf-8")
+    assert f"```python\n{example.rstrip()}\n```" in page
+
+
 def test_fault_kinds_in_python_equal_the_schema() -> None:
     """Every fault kind of fault-rule.schema.json has an implementation, and no other."""
     from mock_server._http.faults import APPLY

@@ -150,7 +150,7 @@ PUBLIC = {
         "create_app",
     ],
     "mock_server.contract": ["spec"],
-    "mock_server.testing": ["AdminClient", "AdminClientError", "ServerThread"],
+    "mock_server.testing": ["AdminClient", "AdminClientError", "ServerThread", "serve_app"],
 }
 
 

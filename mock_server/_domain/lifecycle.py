@@ -66,6 +66,8 @@ class SentMessage:
     currency: str
     sandbox: bool = False
     cancelled_at: float | None = None
+    url_dlr: str = ""  # where its delivery receipts go ('' for none)
+    url_response: str = ""  # where replies to it go ('' for the account's URL)
 
     @property
     def start(self) -> float:
@@ -134,6 +136,8 @@ class Outbox:
 
     def reset(self) -> None:
         self._sends: dict[int, list[SentMessage]] = {}
+        # the latest send to each canonical number: (message_id, position in that send)
+        self._last: dict[str, tuple[int, int]] = {}
         self._next = self._first
         self._count = 0
         self.forgotten = 0
@@ -150,11 +154,15 @@ class Outbox:
         self._next += 1
         return allocated
 
-    def add(self, messages: Iterable[SentMessage]) -> None:
-        """Add the recipients of one send (they share one message_id)."""
+    def add(self, messages: Iterable[SentMessage]) -> int:
+        """Add the recipients of one send (they share one message_id); returns the position
+        of the first among the recipients of that message_id (see at())."""
         added = list(messages)
+        first = len(self._sends.get(added[0].message_id, ())) if added else 0
         for message in added:
-            self._sends.setdefault(message.message_id, []).append(message)
+            sent = self._sends.setdefault(message.message_id, [])
+            self._last[phones.canonical(message.number)] = (message.message_id, len(sent))
+            sent.append(message)
         cost = charges(added)
         self.totals += cost
         self._count += len(added)
@@ -167,6 +175,7 @@ class Outbox:
             self._ahead_parts += ahead.parts
         self._retain(added[0].sent_at if added else 0.0)
         self.version += 1
+        return first
 
     def _finished(self, sent: list[SentMessage], now: float) -> bool:
         return all(m.cancelled_at is not None or m.start + m.outcome.delay <= now for m in sent)
@@ -180,6 +189,10 @@ class Outbox:
                 next(iter(self._sends)),
             )
             forgotten = self._sends.pop(victim)
+            for message in forgotten:
+                number = phones.canonical(message.number)
+                if self._last.get(number, (None,))[0] == victim:
+                    del self._last[number]
             self._count -= len(forgotten)
             self.forgotten += len(forgotten)
 
@@ -187,6 +200,17 @@ class Outbox:
         """The messages of one send; empty when the id is unknown or not a number."""
         key = message_id.strip()
         return list(self._sends.get(int(key), [])) if values.is_number(key) else []
+
+    def at(self, message_id: int, position: int) -> SentMessage | None:
+        """The recipient at position of a send as it now stands (cancelled or not); None
+        once retention has forgotten the send."""
+        sent = self._sends.get(message_id)
+        return None if sent is None else sent[position]
+
+    def last_to(self, number: str) -> SentMessage | None:
+        """The latest message sent to a number (any documented form), if still held."""
+        found = self._last.get(phones.canonical(number))
+        return None if found is None else self.at(*found)
 
     def find(self, message_id: str, number: str) -> SentMessage | None:
         wanted = phones.canonical(number)

@@ -63,6 +63,13 @@ class Store:
         self.stops.reset()
         self.clock.reset()
 
+    def stop_number(self, number: str) -> None:
+        """A recipient sent STOP: the number goes on the STOP list (once; a number listed
+        already stays as it is), so the next send to it answers code 14. Raises StoreFull
+        when the list is full."""
+        if self.stops.find(number) is None:
+            self.stops.add(number, self.clock.now())
+
     def status(self, message: SentMessage) -> tuple[str, float]:
         """(status, epoch date) of a sent message now."""
         return status_at(message, self.clock.now(), self.magic.pending)

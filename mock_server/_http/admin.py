@@ -1,4 +1,5 @@
-"""The admin API under /_mock/: reset, messages, clock, journal and faults, JSON in and out.
+"""The admin API under /_mock/: reset, messages, clock, journal, faults, callbacks and
+inbound replies, JSON in and out.
 
 It never lives under /v1/, so it cannot collide with the API it fakes. When the server
 listens on an address other than loopback, it refuses every request that does not carry
@@ -17,7 +18,8 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from mock_server._domain import values
+from mock_server._domain import callbacks, phones, values
+from mock_server._domain.callbacks import Callback, CallbackRule, Subject
 from mock_server._domain.lifecycle import SentMessage
 from mock_server._domain.store import Store
 from mock_server._http import rendering
@@ -26,7 +28,7 @@ from mock_server._http.journal import redacted
 from mock_server._http.state import STATE
 from mock_server.contract import spec
 from mock_server.errors import FixtureError, StoreFull
-from mock_server.redaction import redact_mapping, redact_text
+from mock_server.redaction import redact_mapping, redact_text, redact_url
 from mock_server.settings import is_loopback
 
 
@@ -242,6 +244,7 @@ async def change_clock(request: web.Request) -> web.Response:
         raise AdminError(400, str(exc)) from exc
     if "freeze" in data:
         clock.freeze(data["freeze"])
+    request.app[STATE].webhooks.pump()  # what the new time made due goes out now
     return answer("admin-clock", _clock_view(request))
 
 
@@ -280,6 +283,86 @@ async def clear_faults(request: web.Request) -> web.Response:
     return answer("admin-faults", _faults_view([]))
 
 
+async def list_callbacks(request: web.Request) -> web.Response:
+    """GET /_mock/callbacks?offset=&limit=: the journal of callbacks, one page at a time,
+    and what still waits."""
+    webhooks = request.app[STATE].webhooks
+    offset, limit = _page(request)
+    page = {"offset": offset, "limit": limit, "total": len(webhooks.journal), **webhooks.view()}
+    shown = webhooks.journal.page(offset, limit)
+    return await answer_off_loop("admin-callbacks", lambda: {"callbacks": shown, **page})
+
+
+def _callback_faults_view(rules: list[CallbackRule]) -> dict[str, Any]:
+    return {"faults": [rule.view() for rule in rules]}
+
+
+async def list_callback_faults(request: web.Request) -> web.Response:
+    """GET /_mock/callbacks/faults: the callback fault rules in force."""
+    rules = request.app[STATE].webhooks.rules.rules()
+    return answer("admin-callback-faults", _callback_faults_view(rules))
+
+
+async def add_callback_fault(request: web.Request) -> web.Response:
+    """POST /_mock/callbacks/faults: add a rule (callback-fault-rule.schema.json)."""
+    data = await _json_object(request)
+    problem = spec.first_error("callback-fault-rule", data)
+    if problem:
+        raise AdminError(400, f"Invalid callback fault rule at {problem[0]}: {problem[1]}")
+    rule = request.app[STATE].webhooks.rules.add(data)
+    return answer("admin-callback-faults", _callback_faults_view([rule]), 201)
+
+
+async def clear_callback_faults(request: web.Request) -> web.Response:
+    """DELETE /_mock/callbacks/faults: remove every rule."""
+    request.app[STATE].webhooks.rules.clear()
+    return answer("admin-callback-faults", _callback_faults_view([]))
+
+
+async def inbound(request: web.Request) -> web.Response:
+    """POST /_mock/inbound {"from": NUMBER, "text": TEXT}: the recipient replies (or sends
+    STOP) to the latest send to it; the documented body goes to that send's urlResponse, or
+    the account's callback URL, and a STOP adds the number to the stop list."""
+    data = await _json_object(request)
+    problem = spec.first_error("admin-inbound-message", data)
+    if problem:
+        raise AdminError(400, f"Invalid inbound message at {problem[0]}: {problem[1]}")
+    state = request.app[STATE]
+    store, number = state.store, data["from"]
+    kind = data.get("type") or callbacks.reply_type(data["text"])
+    if "message_id" in data:
+        answered = store.outbox.find(str(data["message_id"]), number)
+        message_id = data["message_id"]
+    else:
+        answered = store.outbox.last_to(number)
+        if answered is None:
+            raise AdminError(
+                409, f"No message was sent to {number!r}: send one first, or give message_id"
+            )
+        message_id = answered.message_id
+    body = {"type": kind, "phone_number": phones.canonical(number), "text": data["text"],
+            "message_id": message_id}  # fmt: skip
+    problem = spec.first_error("callback-reply", body)
+    if problem:
+        raise AdminError(400, f"Cannot reply from {number!r}: {problem[1]} at {problem[0]}")
+    if kind == "stop":
+        try:
+            store.stop_number(number)
+        except StoreFull as exc:
+            raise AdminError(409, str(exc)) from exc
+    target = (answered.url_response if answered else "") or state.settings.callback_url or ""
+    subject = Subject(str(message_id), body["phone_number"])
+    if not target:
+        reason = "no callback URL: the send had no urlResponse and the mock no --callback-url"
+    elif state.webhooks.push(Callback(kind, target, "callback-reply", body, subject)):
+        state.webhooks.pump()
+        reason = None
+    else:
+        reason = f"{state.settings.max_callbacks} callbacks are waiting already"
+    shown = {"target": redact_url(target), "body": body} if target and reason is None else None
+    return answer("admin-inbound", {"callback": shown, "stopped": kind == "stop", "reason": reason})
+
+
 def add_routes(app: web.Application, wrap: Callable[[Handler], Handler]) -> None:
     """Register the admin API, each handler wrapped in the mock's layers."""
     app.router.add_post("/_mock/reset", wrap(reset))
@@ -291,3 +374,8 @@ def add_routes(app: web.Application, wrap: Callable[[Handler], Handler]) -> None
     app.router.add_get("/_mock/faults", wrap(list_faults))
     app.router.add_post("/_mock/faults", wrap(add_fault))
     app.router.add_delete("/_mock/faults", wrap(clear_faults))
+    app.router.add_get("/_mock/callbacks", wrap(list_callbacks))
+    app.router.add_get("/_mock/callbacks/faults", wrap(list_callback_faults))
+    app.router.add_post("/_mock/callbacks/faults", wrap(add_callback_fault))
+    app.router.add_delete("/_mock/callbacks/faults", wrap(clear_callback_faults))
+    app.router.add_post("/_mock/inbound", wrap(inbound))

@@ -26,6 +26,8 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app = web.Application()
     app[STATE] = state
     app.on_shutdown.append(partial(_wake, state))
+    app.on_startup.append(state.webhooks.start)
+    app.on_cleanup.append(state.webhooks.stop)
     # add_get also answers HEAD, as the live server's framework does
     add = {"GET": app.router.add_get, "POST": app.router.add_post}
     for operation in spec.operations():

@@ -112,7 +112,11 @@ async def start(app: web.Application, host: str, port: int) -> tuple[web.AppRunn
     )
     await runner.setup()
     site = web.TCPSite(runner, host, port)
-    await site.start()
+    try:
+        await site.start()
+    except BaseException:  # the callback senders started with the app: stop them too
+        await runner.cleanup()
+        raise
     bound_port = runner.addresses[0][1]
     shown_host = f"[{host}]" if ":" in host else host
     return runner, f"http://{shown_host}:{bound_port}/v1"
@@ -129,7 +133,10 @@ async def serve_forever(settings: Settings, announce: Callable[[str], None] = pr
     announce(f"SMS Partner mock serving {base_url}/message-status (Ctrl+C to stop)")
     if settings.admin:
         root = base_url.removesuffix("/v1")
-        announce(f"Admin API: {root}/_mock/clock, /_mock/faults, /_mock/requests, /_mock/reset")
+        announce(
+            f"Admin API: {root}/_mock/clock, /_mock/faults, /_mock/requests, /_mock/callbacks, "
+            "/_mock/reset"
+        )
     await stop.wait()
     announce("Shutting down")
     await runner.cleanup()

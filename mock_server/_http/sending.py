@@ -9,7 +9,7 @@ bulk-status, multi-status and message-status report them all alike.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -136,8 +136,10 @@ class Batch:
         unicode: bool = False,
         sandbox: bool = False,
         scheduled_at: float | None = None,
+        urls: tuple[str, str] = ("", ""),
     ) -> None:
         self.store = store
+        self.url_dlr, self.url_response = urls
         self.items = items
         self.sandbox = sandbox
         self.scheduled_at = scheduled_at
@@ -165,8 +167,11 @@ class Batch:
             "insufficient-credit": lambda _: self._short_of_credit(),
         }
 
-    def commit(self, now: float) -> tuple[int, list[SentMessage]]:
-        """Send: every recipient to the outbox under one new message_id."""
+    def commit(
+        self, now: float, plan: Callable[[list[SentMessage], int], None]
+    ) -> tuple[int, list[SentMessage]]:
+        """Send: every recipient to the outbox under one new message_id; plan gets them and
+        their position in the outbox (the delivery receipts of those sent with urlDlr)."""
         outbox = self.store.outbox
         message_id = outbox.allocate()
         sent = []
@@ -184,10 +189,17 @@ class Batch:
                     country_code=price.country_code,
                     currency=self.store.account.currency,
                     sandbox=self.sandbox,
+                    url_dlr=self.url_dlr,
+                    url_response=self.url_response,
                 )
             )
-        outbox.add(sent)
+        plan(sent, outbox.add(sent))
         return message_id, sent
+
+
+def callback_urls(params: Mapping[str, str]) -> tuple[str, str]:
+    """(urlDlr, urlResponse) of a send request, trimmed; empty when absent."""
+    return params.get("urlDlr", "").strip(), params.get("urlResponse", "").strip()
 
 
 def totals(sent: list[SentMessage]) -> dict[str, Any]:

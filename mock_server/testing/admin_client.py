@@ -6,6 +6,7 @@
     client.advance(3600)                                 # an hour passes, no real sleep
     client.status(sent["message_id"], "0600000002")      # message-status's answer
     client.add_stop("0611111111")                        # a send to it now answers code 14
+    client.wait_for_callback("dlr")                      # a receipt reached a send's urlDlr
 
 Admin calls raise AdminClientError when the mock refuses them; API calls (send, bulk_send,
 vn_send, status, add_stop, remove_stop) return the decoded answer whatever its control code,
@@ -15,6 +16,7 @@ since those are what tests check; stop_list returns the list's entries.
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterable, Mapping, Sequence
@@ -22,6 +24,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from mock_server.redaction import redact_text
+
+_ABSENT = object()
 
 
 class AdminClientError(Exception):
@@ -133,11 +137,101 @@ class AdminClient:
         """Remove every fault rule."""
         self._admin("DELETE", "/faults")
 
+    def callbacks(self) -> list[dict[str, Any]]:
+        """Every callback the journal holds, oldest first: where it went (secrets in the URL
+        redacted), its body, what a fault did to it, each attempt and the outcome."""
+        found: list[dict[str, Any]] = []
+        while True:
+            page = self._admin("GET", f"/callbacks?offset={len(found)}&limit=500")
+            found += page["callbacks"]
+            if not page["callbacks"] or len(found) >= page["total"]:
+                return found
+
+    def callback_state(self) -> dict[str, Any]:
+        """What still waits: pending, held, queued, in_flight, next_due, and the clock."""
+        answer: dict[str, Any] = self._admin("GET", "/callbacks?limit=1")
+        for listing in ("callbacks", "offset", "limit"):
+            del answer[listing]
+        return answer
+
+    def wait_for_callback(
+        self,
+        callback: str | None = None,
+        *,
+        advance: float | None = None,
+        timeout: float = 5.0,
+        **body: Any,
+    ) -> dict[str, Any]:
+        """The journal entry of the first callback of kind callback (dlr, response, stop,
+        hlr; any when None) whose body has the given fields, once an attempt settled it.
+
+        First moves the clock by advance seconds, or, when advance is None, to the next
+        scheduled callback if there is one; then waits up to timeout real seconds. Raises
+        TimeoutError listing the callbacks the journal holds.
+        """
+        if advance is None:
+            state = self.callback_state()
+            due = state["next_due"]
+            advance = 0.0 if due is None else max(0.0, due - state["now"])
+        if advance:
+            self.advance(advance)
+        deadline = time.monotonic() + timeout
+        while True:
+            seen = self.callbacks()
+            for entry in seen:
+                if (
+                    entry["outcome"] != "sending"
+                    and callback in (None, entry["callback"])
+                    and all(entry["body"].get(k, _ABSENT) == v for k, v in body.items())
+                ):
+                    return entry
+            if time.monotonic() >= deadline:
+                listed = [(e["callback"], e["outcome"], e["body"]) for e in seen] or "nothing"
+                raise TimeoutError(
+                    f"No callback settled within {timeout:g} s\n"
+                    f"Expected: callback {callback!r} with body fields {body!r}\n"
+                    f"Received: {listed}; still waiting: {self.callback_state()}"
+                )
+            time.sleep(0.02)
+
+    def inbound(self, number: str, text: str, **options: Any) -> dict[str, Any]:
+        """POST /_mock/inbound: the recipient replies (options: type, message_id)."""
+        body = {"from": number, "text": text, **options}
+        answer: dict[str, Any] = self._admin("POST", "/inbound", body)
+        return answer
+
+    def reply(self, number: str, text: str) -> dict[str, Any]:
+        """The recipient of the latest send to number replies text ('STOP' is an opt-out,
+        as the ledger's 'reply-callback' reads it); the documented body is POSTed to that
+        send's urlResponse or the account's callback URL."""
+        return self.inbound(number, text)
+
+    def stop(self, number: str, text: str = "STOP") -> dict[str, Any]:
+        """The recipient of the latest send to number sends STOP: the number joins the stop
+        list and a 'stop' callback is POSTed."""
+        return self.inbound(number, text, type="stop")
+
+    def callback_faults(self) -> list[dict[str, Any]]:
+        """The callback fault rules in force, with how often each was applied."""
+        answer: list[dict[str, Any]] = self._admin("GET", "/callbacks/faults")["faults"]
+        return answer
+
+    def add_callback_fault(self, kind: str, **rule: Any) -> dict[str, Any]:
+        """Make callbacks misbehave, e.g. add_callback_fault('duplicate', match={'callback':
+        'dlr'}); kinds drop, duplicate, delay, reorder, burst (callback-fault-rule.schema.json)."""
+        data = {"kind": kind, **rule}
+        answer: dict[str, Any] = self._admin("POST", "/callbacks/faults", data)["faults"][0]
+        return answer
+
+    def clear_callback_faults(self) -> None:
+        """Remove every callback fault rule."""
+        self._admin("DELETE", "/callbacks/faults")
+
     def send(
         self, phone_numbers: str | Sequence[str], message: str, **options: Any
     ) -> dict[str, Any]:
-        """POST /v1/send; options are the documented fields (sender, sandbox,
-        scheduledDeliveryDate, time, minute, …). Returns the decoded answer."""
+        """POST /v1/send; options are the documented fields (sender, sandbox, urlDlr,
+        urlResponse, scheduledDeliveryDate, time, minute, …). Returns the decoded answer."""
         numbers = phone_numbers if isinstance(phone_numbers, str) else ",".join(phone_numbers)
         body = {"apiKey": self.api_key, "phoneNumbers": numbers, "message": message, **options}
         answer: dict[str, Any] = self._call("POST", "/v1/send", body)[1]

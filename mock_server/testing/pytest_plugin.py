@@ -139,6 +139,43 @@ class MockHandle:
         """The requests the mock received, oldest first, API keys redacted."""
         return self.admin.journal()
 
+    @property
+    def callbacks(self) -> list[dict[str, Any]]:
+        """The callbacks the mock sent or refused, oldest first: target, body, fault,
+        attempts (status, latency) and outcome."""
+        return self.admin.callbacks()
+
+    def wait_for_callback(
+        self,
+        callback: str | None = None,
+        *,
+        advance: float | None = None,
+        timeout: float = 5.0,
+        **body: Any,
+    ) -> dict[str, Any]:
+        """Advance the clock (by default to the next scheduled callback) and wait until a
+        callback of that kind (dlr, response, stop) with those body fields has been sent;
+        its journal entry. TimeoutError after timeout real seconds."""
+        return self.admin.wait_for_callback(callback, advance=advance, timeout=timeout, **body)
+
+    def reply(self, number: str, text: str) -> dict[str, Any]:
+        """The recipient replies to the latest send to number: a 'response' callback ('stop'
+        when the text is STOP)."""
+        return self.admin.reply(number, text)
+
+    def stop(self, number: str, text: str = "STOP") -> dict[str, Any]:
+        """The recipient sends STOP: a 'stop' callback, and the number joins the stop list."""
+        return self.admin.stop(number, text)
+
+    def add_callback_fault(self, kind: str, **rule: Any) -> dict[str, Any]:
+        """Make callbacks misbehave: drop, duplicate, delay, reorder or burst, matched on
+        callback, phoneNumber, messageId or status, reproducible with seed."""
+        return self.admin.add_callback_fault(kind, **rule)
+
+    def clear_callback_faults(self) -> None:
+        """Remove every callback fault rule."""
+        self.admin.clear_callback_faults()
+
     def __repr__(self) -> str:
         return f"<smspartner mock at {self.base_url}>"
 
@@ -163,7 +200,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "smspartner_mock(**settings): configure the smspartner_mock fixture "
-        "(lang, date_format, error_status, api_keys, fixtures)",
+        "(lang, date_format, error_status, api_keys, fixtures, callback_url, dlr_shape, ...)",
     )
 
 

@@ -2,16 +2,20 @@
 
 The thread binds port 0 with the same start() the CLI uses; the owning test talks to it
 over HTTP, or changes its MockState through call(), which runs on the server's loop so that
-no request ever sees a change half made.
+no request ever sees a change half made. serve_app() runs any small aiohttp application the
+same way: the webhook handler of a test, receiving the mock's callbacks.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import TypeVar
+
+from aiohttp import web
 
 from mock_server._http.app import create_app
 from mock_server._http.runner import start
@@ -20,18 +24,15 @@ from mock_server.errors import BodyViolation
 from mock_server.settings import Settings
 
 _T = TypeVar("_T")
+_Self = TypeVar("_Self", bound="AppThread")
 
 
-class ServerThread:
-    """The mock on 127.0.0.1:<free port> in a background thread with its own event loop.
+class AppThread:
+    """An aiohttp application on 127.0.0.1:<free port> in a background thread with its own
+    event loop; `base_url` is 'http://127.0.0.1:PORT' once started."""
 
-    Use as a context manager. `base_url` is 'http://127.0.0.1:PORT/v1'; `state` is the live
-    MockState, which the owning test changes through call().
-    """
-
-    def __init__(self, settings: Settings | None = None) -> None:
-        self.settings = settings or Settings(access_log=False)
-        self.app = create_app(self.settings)
+    def __init__(self, app: web.Application) -> None:
+        self.app = app
         self.base_url = ""
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
@@ -44,9 +45,16 @@ class ServerThread:
         self._loop.run_until_complete(self._main())
         self._loop.close()
 
+    async def _start(self) -> tuple[web.AppRunner, str]:
+        runner = web.AppRunner(self.app, handle_signals=False, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        return runner, f"http://127.0.0.1:{runner.addresses[0][1]}"
+
     async def _main(self) -> None:
         try:
-            runner, self.base_url = await start(self.app, self.settings.host, 0)
+            runner, self.base_url = await self._start()
         except BaseException as exc:  # surfaced in the starting thread
             self._error = exc
             self._ready.set()
@@ -56,7 +64,7 @@ class ServerThread:
         await self._stop.wait()
         await runner.cleanup()
 
-    def start(self) -> ServerThread:
+    def start(self: _Self) -> _Self:
         self._thread.start()
         self._ready.wait()
         if self._error is not None:
@@ -67,6 +75,41 @@ class ServerThread:
         if self._stop is not None:
             self._loop.call_soon_threadsafe(self._stop.set)
         self._thread.join()
+
+    def __enter__(self: _Self) -> _Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+@contextlib.contextmanager
+def serve_app(app: web.Application) -> Iterator[str]:
+    """Serve a small aiohttp application of a test (a webhook handler, say) on 127.0.0.1
+    in a background thread; yields its root URL ('http://127.0.0.1:PORT'). Its handlers
+    run on the thread's own loop, so the test may block while they answer."""
+    with AppThread(app) as running:
+        yield running.base_url
+
+
+class ServerThread(AppThread):
+    """The mock on 127.0.0.1:<free port> in a background thread with its own event loop.
+
+    Use as a context manager. `base_url` is 'http://127.0.0.1:PORT/v1'; `state` is the live
+    MockState, which the owning test changes through call().
+    """
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings(access_log=False)
+        super().__init__(create_app(self.settings))
+
+    async def _start(self) -> tuple[web.AppRunner, str]:
+        return await start(self.app, self.settings.host, 0)
 
     @property
     def state(self) -> MockState:
@@ -104,14 +147,3 @@ class ServerThread:
         """Back to the fixtures (MockState.reset): no sent message, real time, an empty
         journal, no fault rule. Recorded violations and bugs stay until taken."""
         self.call(self.state.reset)
-
-    def __enter__(self) -> ServerThread:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

@@ -65,6 +65,7 @@ async def bulk_send(request: web.Request) -> web.Response:
         unicode=values.flag(data.get("isUnicode")),
         sandbox=values.flag(data.get("sandbox")),
         scheduled_at=scheduled_at,
+        urls=sending.callback_urls(params),
     )
     code = call.decide(
         {
@@ -79,7 +80,7 @@ async def bulk_send(request: web.Request) -> web.Response:
         return sending.field_error_answer(call, code, invalid)
     if not code.success:
         return call.error(code)
-    message_id, sent = batch.commit(now)
+    message_id, sent = batch.commit(now, call.state.webhooks.receipts)
     totals = sending.totals(sent)
     return call.ok(
         {

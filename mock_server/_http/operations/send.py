@@ -4,7 +4,8 @@ The body's fields are read as PHP would read them; field problems (the message, 
 number, the sender, the schedule) make the code-9 body, whose texts are the 'validation'
 section of the send catalogue; a number on the STOP list refuses the whole send (code 14,
 assumption 'stop-list-send'). What every send shares is in sending.py: sent messages go to
-the store's outbox, and their statuses are computed from the clock (lifecycle.status_at).
+the store's outbox, their statuses are computed from the clock (lifecycle.status_at), and
+those sent with urlDlr get their delivery receipts scheduled (webhooks.receipts).
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ async def send(request: web.Request) -> web.Response:
         unicode=values.flag(data.get("isUnicode")),
         sandbox=values.flag(data.get("sandbox")),
         scheduled_at=scheduled_at,
+        urls=sending.callback_urls(params),
     )
     code = call.decide(
         {
@@ -74,7 +76,7 @@ async def send(request: web.Request) -> web.Response:
         return sending.field_error_answer(call, code, invalid)
     if not code.success:
         return call.error(code)
-    message_id, sent = batch.commit(now)
+    message_id, sent = batch.commit(now, call.state.webhooks.receipts)
     answer: dict[str, Any] = {
         "message_id": message_id,
         **sending.totals(sent),

@@ -45,7 +45,10 @@ async def vn_send(request: web.Request) -> web.Response:
     message = params.get("message", "")
     invalid = sending.field_problems(sending.blank(message), [to])
     batch = sending.Batch(
-        store, [sending.Item(to, message)], sandbox=values.flag(data.get("sandbox"))
+        store,
+        [sending.Item(to, message)],
+        sandbox=values.flag(data.get("sandbox")),
+        urls=sending.callback_urls(params),
     )
     code = call.decide(
         {
@@ -59,7 +62,7 @@ async def vn_send(request: web.Request) -> web.Response:
         return sending.field_error_answer(call, code, invalid)
     if not code.success:
         return call.error(code)
-    message_id, sent = batch.commit(store.clock.now())
+    message_id, sent = batch.commit(store.clock.now(), call.state.webhooks.receipts)
     return call.ok(
         {"message_id": message_id, **sending.totals(sent), "currency": store.account.currency}
     )
