@@ -109,6 +109,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="how many sent messages (recipients) the mock keeps; past that the oldest sends "
         "are forgotten, finished ones first, and answer code 4 (default: %(default)s)",
     )
+    serve.add_argument(
+        "--max-subaccounts",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="how many sub-accounts the mock holds; past that a creation answers HTTP 409 "
+        "(default: %(default)s)",
+    )
+    serve.add_argument(
+        "--rate-limits",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="answer HTTP 429 past the documented limits: 360 lookups and 360 HLR requests, "
+        "5 statistics requests a minute per API key, on the mock's clock (default: on)",
+    )
     serve.add_argument("--quiet", action="store_true", help="do not log requests")
     openapi = commands.add_parser(
         "openapi",
@@ -166,4 +181,6 @@ def _settings(args: argparse.Namespace, token: str | None) -> Settings:
         admin_token=token,
         journal_size=args.journal_size,
         max_messages=args.max_messages,
+        max_subaccounts=args.max_subaccounts,
+        rate_limits=args.rate_limits,
     )

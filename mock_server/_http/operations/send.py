@@ -128,12 +128,12 @@ async def send(request: web.Request) -> web.Response:
     sandbox = values.flag(data.get("sandbox"))
     prices = {n: store.account.price(n) for n in numbers}
     parts = account.parts(message, unicode)
+    owner = store.owner(params.get("apiKey", ""))  # whose credits it spends
 
     def short_of_credit(_: Mapping[str, Any]) -> bool:
         charges = not sandbox or spec.assumed("sandbox-send")["charges"]
-        sms, money = store.account.remaining(store.outbox.totals)
         cost = sum(p.price * parts for p in prices.values() if p)
-        return charges and (parts * len(numbers) > sms or round(cost, 3) > money)
+        return charges and store.short_of(owner, parts * len(numbers), cost)
 
     code = call.decide(
         {
@@ -166,6 +166,8 @@ async def send(request: web.Request) -> web.Response:
                 country_code=price.country_code,
                 currency=store.account.currency,
                 sandbox=sandbox,
+                owner=owner,
+                tag=values.text(data.get("tag")),
             )
         )
     store.outbox.add(sent)
