@@ -99,6 +99,13 @@ def _exchange(
     return reply
 
 
+def _dig(data: Any, path: str) -> Any:
+    """The value at a dotted path of decoded answer data ('data.0.apiKey')."""
+    for part in path.split("."):
+        data = data[int(part)] if isinstance(data, list) else data[part]
+    return data
+
+
 def _admin(server: Target, method: str, path: str, data: Any, status: int) -> None:
     root = Transport(server.base_url.removesuffix("/v1"))
     reply = root.request(method, path, "", json.dumps(data).encode("utf-8"))
@@ -117,10 +124,12 @@ def _run_steps(server: Target, steps: list[dict[str, Any]]) -> None:
             elif "fault" in step:
                 _admin(server, "POST", "/_mock/faults", step["fault"], 201)
             else:
+                for _ in range(step.get("repeat", 1) - 1):
+                    _send(server, step["request"], saved)
                 reply = _exchange(server, step["request"], step["expect"], saved)
                 data = reply.data() if reply is not None and step.get("save") else {}
                 saved.update(
-                    {name: str(data[field]) for name, field in step.get("save", {}).items()}
+                    {name: str(_dig(data, path)) for name, path in step.get("save", {}).items()}
                 )
     finally:
         _admin(server, "POST", "/_mock/reset", {}, 200)
@@ -132,6 +141,10 @@ def test_scenario(
 ) -> None:
     """The target answers each scenario's request (or steps) as the scenario expects."""
     server = make_mock(**scenario["settings"]) if "settings" in scenario else target
+    request = scenario.get("request", {})
+    method, path = request.get("method", "GET"), request.get("path", "/message-status")
+    if "request" in scenario and not server.transport.allows(method, path):
+        pytest.skip(f"{method} {path} is not sent to this target (see --live-lookup)")
     if "steps" in scenario:
         _run_steps(server, scenario["steps"])
         return
