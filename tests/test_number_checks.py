@@ -3,6 +3,7 @@ helpers around them (the scenarios in fixtures/scenarios/ cover the wire answers
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -163,6 +164,15 @@ class TestOutboxIndexes:
         outbox = Outbox(1)
         outbox.add([])
         assert outbox.totals.millis == 0 and outbox.months("") == {}
+
+    def test_cancelling_an_uncharged_schedule_moves_no_total(self) -> None:
+        """A scheduled sandbox send is not charged: its cancel refunds nothing, per owner."""
+        outbox = Outbox(1)
+        sandbox = dataclasses.replace(_sent(1), scheduled_at=500.0, sandbox=True, owner="sub")
+        outbox.add([sandbox])
+        outbox.cancel("1", 10.0)
+        assert outbox.spent("sub").millis == 0 and outbox.to_send(10.0, "sub") == 0
+        assert outbox.months("sub") == {}
 
     def test_months_follow_the_paris_calendar(self) -> None:
         """A message that leaves on 1 Jan 00:30 Paris time counts in January."""
