@@ -2,8 +2,9 @@
 
 By default the suite starts the bundled mock in-process (background thread, port 0).
 --base-url URL --api-key KEY (or SMSPARTNER_BASE_URL, SMSPARTNER_API_KEY) points it at any
-running server instead; that target only ever receives read-only GETs (/message-status,
-/stop-sms/list), throttled and within a request budget, and its API key is scrubbed from
+running server instead; that target only ever receives read-only GETs (message-status,
+stop-sms/list, subaccount/list, bulk-status-by-tag, statistics/cost-resume; POST /lookup
+with --live-lookup), throttled and within a request budget, and its API key is scrubbed from
 every report.
 """
 
@@ -24,7 +25,7 @@ from mock_server.redaction import redact_text
 from mock_server.testing import ServerThread
 
 from .target import KnownMessage, Target
-from .transport import BudgetExhausted, Transport
+from .transport import LOOKUP, READ_ONLY, BudgetExhausted, Transport
 
 settings.register_profile("dev", max_examples=20, deadline=None)
 settings.register_profile(
@@ -82,6 +83,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="total request budget for a remote target (default 400)",
     )
     group.addoption(
+        "--live-lookup",
+        action="store_true",
+        default=False,
+        help="also send POST /v1/lookup to a remote target (free, but 360 requests a minute); "
+        "other writes are never sent",
+    )
+    group.addoption(
         "--conformance-report",
         default=None,
         metavar="PATH",
@@ -131,7 +139,8 @@ def make_mock() -> Iterator[Callable[..., Target]]:
     servers: dict[Settings, ServerThread] = {}
 
     def make(**fields: Any) -> Target:
-        wanted = Settings(access_log=False, **fields)
+        # the documented rate limits only where a test asks (scenarios with settings)
+        wanted = Settings(**{"access_log": False, "rate_limits": False, **fields})
         if wanted not in servers:
             servers[wanted] = ServerThread(wanted).start()
         return _mock_target(servers[wanted])
@@ -165,6 +174,7 @@ def target(pytestconfig: pytest.Config, make_mock: Callable[..., Target]) -> Tar
             rate=(0.0 if loopback else 5.0) if rate is None else rate,
             budget=pytestconfig.getoption("--max-requests"),
             secrets=(api_key,),
+            allowed=READ_ONLY | ({LOOKUP} if pytestconfig.getoption("--live-lookup") else set()),
         ),
     )
 

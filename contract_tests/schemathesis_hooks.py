@@ -70,9 +70,22 @@ def after_call(ctx: schemathesis.HookContext, case: schemathesis.Case, response:
 
 # Whether a schema-valid send is accepted depends on the clock (a scheduled date must be
 # ahead), the credit left, the STOP list and the recipient's country, which no schema can
-# state; so sends keep their generated key and are answered 401 (code 10). The scenarios
-# cover real sends.
-KEEP_GENERATED_KEY = frozenset({"send", "bulk-send", "vn-send"})
+# state; so sends keep their generated key and are answered 401 (code 10). So do the
+# operations whose answer to a valid request depends on what earlier requests used up or
+# created: HLR credits, balances, taken emails, and the 5-a-minute statistics limit. The
+# scenarios cover them.
+KEEP_GENERATED_KEY = frozenset(
+    {
+        "send",
+        "bulk-send",
+        "vn-send",
+        "hlr-notify",
+        "subaccount-create",
+        "subaccount-credit-add",
+        "subaccount-credit-remove",
+        "statistics-cost-resume",
+    }
+)
 
 
 def _known_variants(ctx: schemathesis.HookContext, value: Any, part: str) -> st.SearchStrategy[Any]:

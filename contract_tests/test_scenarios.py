@@ -105,6 +105,13 @@ def _exchange(
     return reply
 
 
+def _dig(data: Any, path: str) -> Any:
+    """The value at a dotted path of decoded answer data ('data.0.apiKey')."""
+    for part in path.split("."):
+        data = data[int(part)] if isinstance(data, list) else data[part]
+    return data
+
+
 def _admin(server: Target, method: str, path: str, data: Any, status: int) -> Any:
     root = Transport(server.base_url.removesuffix("/v1"))
     body = None if method == "GET" else json.dumps(data).encode("utf-8")
@@ -179,10 +186,13 @@ def _run_steps(server: Target, steps: list[dict[str, Any]]) -> None:
             elif "callbacks" in step:
                 _check_callbacks(server, step["callbacks"], receivers, typed)
             else:
+                for _ in range(step.get("repeat", 1) - 1):
+                    _send(server, step["request"], saved)
                 reply = _exchange(server, step["request"], step["expect"], saved)
                 data = reply.data() if reply is not None and step.get("save") else {}
-                for name, field in step.get("save", {}).items():
-                    saved[name], typed[name] = str(data[field]), data[field]
+                for name, path in step.get("save", {}).items():
+                    value = _dig(data, path)
+                    saved[name], typed[name] = str(value), value
     finally:
         _admin(server, "POST", "/_mock/reset", {}, 200)
         for receiver in receivers.values():
@@ -195,6 +205,10 @@ def test_scenario(
 ) -> None:
     """The target answers each scenario's request (or steps) as the scenario expects."""
     server = make_mock(**scenario["settings"]) if "settings" in scenario else target
+    request = scenario.get("request", {})
+    method, path = request.get("method", "GET"), request.get("path", "/message-status")
+    if "request" in scenario and not server.transport.allows(method, path):
+        pytest.skip(f"{method} {path} is not sent to this target (see --live-lookup)")
     if "steps" in scenario:
         _run_steps(server, scenario["steps"])
         return

@@ -23,8 +23,19 @@ from mock_server.redaction import redact_query, redact_text
 from .bodies import decode_xml, operation_at
 
 GUARDED_PATH = "/message-status"
-# What a guarded transport may send: read-only requests that cost nothing and change nothing.
-READ_ONLY = frozenset({("GET", GUARDED_PATH), ("GET", "/stop-sms/list")})
+# What a guarded transport sends: read-only requests that cost nothing and change nothing.
+# POST /v1/lookup is free but limited to 360 a minute, so it is sent only when asked
+# (--live-lookup).
+READ_ONLY = frozenset(
+    {
+        ("GET", GUARDED_PATH),
+        ("GET", "/stop-sms/list"),
+        ("GET", "/subaccount/list"),
+        ("GET", "/bulk-status-by-tag"),
+        ("GET", "/statistics/cost-resume"),
+    }
+)
+LOOKUP = ("POST", "/lookup")
 
 
 def encode_query(params: Mapping[str, str]) -> str:
@@ -71,9 +82,9 @@ class Transport:
     """Sends requests to one base URL ('http://127.0.0.1:8080/v1').
 
     A guarded transport (the one used for any target other than the bundled mock) only sends
-    the READ_ONLY requests (GET /message-status, GET /stop-sms/list), at most `rate` per
-    second and `budget` in total, and verifies TLS certificates. secrets are scrubbed from
-    every request it reports.
+    the requests of `allowed` (READ_ONLY by default), at most `rate` per second and `budget`
+    in total, and verifies TLS certificates. secrets are scrubbed from every request it
+    reports.
     """
 
     def __init__(
@@ -85,6 +96,7 @@ class Transport:
         rate: float = 0.0,
         budget: int = 0,
         secrets: tuple[str, ...] = (),
+        allowed: frozenset[tuple[str, str]] = READ_ONLY,
     ) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -96,6 +108,7 @@ class Transport:
         self._prefix = parts.path.rstrip("/")
         self._timeout = timeout
         self.guarded = guarded
+        self.allowed = allowed
         self._interval = 1.0 / rate if rate > 0 else 0.0
         self.budget = budget
         self.sent = 0
@@ -111,10 +124,10 @@ class Transport:
         return http.client.HTTPConnection(self._host, self._port, timeout=self._timeout)
 
     def _admit(self, method: str, path: str) -> None:
-        if self.guarded and (method, path) not in READ_ONLY:
-            allowed = ", ".join(f"{m} {p}" for m, p in sorted(READ_ONLY))
+        if not self.allows(method, path):
+            shown = ", ".join(f"{m} {p}" for m, p in sorted(self.allowed))
             raise PermissionError(
-                f"Refusing {method} {path}: against this target only {allowed} are sent"
+                f"Refusing {method} {path}: against this target only {shown} are sent"
             )
         with self._lock:
             if self.budget and self.sent >= self.budget:
@@ -126,6 +139,10 @@ class Transport:
                 time.sleep(wait)
             self._last = time.monotonic()
             self.sent += 1
+
+    def allows(self, method: str, path: str) -> bool:
+        """Whether this transport sends the request (always, unless guarded)."""
+        return not self.guarded or (method, path) in self.allowed
 
     def redact(self, text: str) -> str:
         return redact_text(redact_query(text), self._secrets)

@@ -162,6 +162,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="at most N callbacks waiting at once; more are refused and journalled "
         "(default: %(default)s)",
     )
+    serve.add_argument(
+        "--max-subaccounts",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="how many sub-accounts the mock holds; past that a creation answers HTTP 409 "
+        "(default: %(default)s)",
+    )
+    serve.add_argument(
+        "--rate-limits",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="answer HTTP 429 past the documented limits: 360 lookups and 360 HLR requests, "
+        "5 statistics requests a minute per API key, on the mock's clock (default: on)",
+    )
     serve.add_argument("--quiet", action="store_true", help="do not log requests")
     openapi = commands.add_parser(
         "openapi",
@@ -226,4 +241,6 @@ def _settings(args: argparse.Namespace, token: str | None) -> Settings:
         callback_timeout=args.callback_timeout,
         callback_rate=args.callback_rate,
         max_callbacks=args.max_callbacks,
+        max_subaccounts=args.max_subaccounts,
+        rate_limits=args.rate_limits,
     )

@@ -30,7 +30,9 @@ class Settings:
     when given, replaces the default outcome's delay of magic-numbers.json. admin turns the
     /_mock/ API on; admin_token, when set, is required by it (and it refuses everything
     without one when host is not a loopback address). journal_size bounds the journal;
-    max_messages bounds the outbox (the oldest sends are forgotten past it).
+    max_messages bounds the outbox (the oldest sends are forgotten past it); max_subaccounts
+    bounds the sub-accounts. rate_limits turns the documented limits on (lookup and HLR 360
+    requests a minute, statistics 5; assumption 'rate-limiter').
     """
 
     host: str = "127.0.0.1"
@@ -53,6 +55,8 @@ class Settings:
     callback_timeout: float | None = None
     callback_rate: float = 50.0
     max_callbacks: int = 10_000
+    max_subaccounts: int = 1000
+    rate_limits: bool = True
 
     def __post_init__(self) -> None:
         for name, value, allowed in (
@@ -76,6 +80,10 @@ class Settings:
             raise ValueError("Invalid admin_token: the admin API is off (admin=False)")
         if self.max_messages < 1:
             raise ValueError(f"Invalid max_messages: {self.max_messages!r}; expected 1 or more")
+        if self.max_subaccounts < 1:
+            raise ValueError(
+                f"Invalid max_subaccounts: {self.max_subaccounts!r}; expected 1 or more"
+            )
         if self.journal_size < 1:
             raise ValueError(f"Invalid journal_size: {self.journal_size!r}; expected 1 or more")
         if self.delivery_delay is not None and not 0 <= self.delivery_delay <= MAX_DELAY:

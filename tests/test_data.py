@@ -255,6 +255,7 @@ def test_docs_control_code_table_matches_catalogue() -> None:
 
 
 OPERATIONS = [op.id for op in spec.operations() if op.id != spec.STATUS]
+ERROR_SCHEMAS = {op.id: op.error for op in spec.operations()}
 LIVE_SAMPLES = {
     "send_sms.json": "send.ok",
     "send_sms_error.json": "send.invalid",
@@ -272,7 +273,8 @@ class TestEndpointContracts:
         """Each endpoint's error schema lists exactly its catalogue's 'message' error codes."""
         codes = spec.control_codes(operation).values()
         errors = sorted(c.code for c in codes if not c.success and c.shape == "message")
-        assert sorted(spec.schema(f"{operation}.error")["properties"]["code"]["enum"]) == errors
+        schema = spec.schema(ERROR_SCHEMAS[operation])
+        assert sorted(schema["properties"]["code"]["enum"]) == errors
 
     @pytest.mark.parametrize("operation", [*OPERATIONS, "multi-status-entry"])
     def test_precedence_names_every_error_code_once(self, operation: str) -> None:
@@ -300,6 +302,7 @@ class TestEndpointContracts:
         assert spec.schema("magic-numbers-file")["definitions"]["status"]["enum"] == statuses
         assert spec.schema("bulk-status.ok")["definitions"]["status"]["enum"] == statuses
         assert spec.schema("multi-status.ok")["definitions"]["status"]["enum"] == statuses
+        assert spec.schema("bulk-status-by-tag.ok")["definitions"]["status"]["enum"] == statuses
 
     def test_cancelled_status_is_a_status(self) -> None:
         """The ledger's status of a cancelled message is a documented status."""
@@ -315,6 +318,63 @@ class TestEndpointContracts:
 def _steps(file: str) -> list[dict[str, Any]]:
     cases = json.loads((spec.FIXTURE_DIR / "scenarios" / file).read_text())
     return [step for case in cases for test in case["tests"] for step in test.get("steps", [])]
+
+
+# The operations of issue 12 part B: each of their control codes has a scenario.
+CHECKED_OPERATIONS = [
+    "lookup",
+    "hlr-notify",
+    "subaccount-create",
+    "subaccount-list",
+    "subaccount-remove",
+    "subaccount-credit-add",
+    "subaccount-credit-remove",
+    "bulk-status-by-tag",
+    "statistics-cost-resume",
+]
+
+
+@pytest.mark.parametrize("operation", CHECKED_OPERATIONS)
+def test_every_control_code_of_the_operation_has_a_scenario(operation: str) -> None:
+    """Each error code of the operation is expected by some scenario, in JSON and in XML for
+    at least one of them."""
+    expected = [
+        (t["expect"]["code"], t["expect"].get("media_type"))
+        for _, _, t in _scenario_tests()
+        if "code" in t["expect"] and t["expect"].get("operation") == operation
+    ]
+    errors = {c.code for c in spec.control_codes(operation).values() if not c.success}
+    assert errors <= {code for code, _ in expected}
+    assert any(media == "application/xml" and code in errors for code, media in expected)
+
+
+def test_documented_statuses_are_rate_limits() -> None:
+    """Only a rate limit's code 429 has a documented HTTP status, and its rule is a limit."""
+    for operation in spec.catalogues():
+        for code in spec.control_codes(operation).values():
+            if code.status_documented:
+                assert code.trigger["kind"] == "rate-limited" and code.http_status == 429
+                assert set(spec.rule(code.trigger["rule"])) == {"requests", "seconds"}
+
+
+def test_number_plans_cover_the_price_table() -> None:
+    """Every calling code the account has a price for has a lookup number plan, whose
+    templates have as many digits as their length."""
+    plans = spec.assumed("lookup-number-plans")
+    codes = {row["calling_code"] for row in spec.load_fixtures().account["prices"]}
+    assert codes <= set(plans)
+    for plan in plans.values():
+        for length, template in plan["templates"].items():
+            assert template.count("X") == int(length)
+
+
+def test_hlr_magic_numbers_are_distinct_from_the_send_ones() -> None:
+    """fixtures/hlr-numbers.json's numbers are not magic numbers of a send, nor repeated."""
+    from mock_server._domain import phones
+
+    hlr = [row["number"] for row in spec.load_fixtures().hlr_numbers["numbers"]]
+    sends = {phones.canonical(r["number"]) for r in spec.load_fixtures().magic_numbers["numbers"]}
+    assert len(set(hlr)) == len(hlr) and not set(hlr) & sends
 
 
 def test_every_fault_kind_has_a_scenario() -> None:

@@ -179,3 +179,35 @@ def test_stop_list_with_a_refused_key_raises(smspartner_mock: MockHandle) -> Non
     with pytest.raises(AdminClientError, match="'code': 10") as refused:
         client.stop_list()
     assert "WRONG_KEY" not in str(refused.value)
+
+
+def test_subaccount_and_hlr_helpers(smspartner_mock: MockHandle) -> None:
+    """subaccounts() lists keys and balances; hlr_checks() the callbacks an HLR check keeps."""
+    token = smspartner_mock.create_subaccount("simple", creditToAttribute="1.5")
+    (sub,) = smspartner_mock.subaccounts()
+    assert (sub["token"], sub["balance"]) == (token["subaccount"]["token"], 1.5)
+    assert _get(smspartner_mock.url("/me", apiKey=sub["apiKey"]))["credits"]["solde"] == "1.500"
+    assert smspartner_mock.lookup("+33612345678")["lookup"][0]["type"] == "Mobile"
+    smspartner_mock.admin.hlr("+33600000012", notifyUrl="http://127.0.0.1:9/hlr")
+    (check,) = smspartner_mock.hlr_checks()
+    assert check["notifyUrl"] == "http://127.0.0.1:9/hlr"
+    assert check["callbacks"][0]["errorName"] == "EC_ABSENT_SUBSCRIBER_SM"
+
+
+def test_rate_limits_are_off_unless_asked(smspartner_mock: MockHandle) -> None:
+    """The plugin's mock answers a sixth statistics request of a minute."""
+    for _ in range(6):
+        body = _get(smspartner_mock.url("/statistics/cost-resume", interval="last_month"))
+    assert body["success"] is True
+
+
+@pytest.mark.smspartner_mock(rate_limits=True)
+def test_rate_limits_on_through_the_marker(smspartner_mock: MockHandle) -> None:
+    """With the marker, the sixth statistics request of a minute answers HTTP 429."""
+    url = smspartner_mock.url("/statistics/cost-resume", interval="last_month")
+    for _ in range(5):
+        _get(url)
+    with pytest.raises(urllib.error.HTTPError) as info:
+        _get(url)
+    info.value.close()
+    assert info.value.code == 429

@@ -43,7 +43,7 @@ def needs_unicode(message: str) -> bool:
     return any(ord(char) > limit for char in message)
 
 
-def _amount(value: float) -> str:
+def amount(value: float) -> str:
     # '+ 0.0' turns a negative zero (an exhausted balance) into '0.000', never '-0.000'
     return f"{round(value, 3) + 0.0:.3f}"
 
@@ -56,6 +56,8 @@ class Account:
         self.initial: Mapping[str, Any] = data["credits"]
         self.currency: str = data["credits"]["currency"]
         self.first_message_id: int = data["first_message_id"]
+        self.hlr_price: float = data.get("hlr_price", 0.0)
+        self.subaccounts_enabled: bool = data.get("subaccounts_enabled", True)
         self._prices = sorted(data["prices"], key=lambda row: -len(row["calling_code"]))
 
     def price(self, number: str) -> Price | None:
@@ -66,22 +68,25 @@ class Account:
                 return Price(row["countryCode"], row["price"])
         return None
 
-    def remaining(self, spent: Totals) -> tuple[int, float]:
-        """(SMS credits, money) left after charged messages that add up to spent."""
+    def remaining(self, spent: Totals, moved: int = 0) -> tuple[int, float]:
+        """(SMS credits, money) left after charged messages that add up to spent and moved
+        thousandths given to sub-accounts."""
         sms = self.initial["creditSms"] - spent.parts
-        money = (round(float(self.initial["solde"]) * 1000) - spent.millis) / 1000
+        money = (round(float(self.initial["solde"]) * 1000) - spent.millis - moved) / 1000
         return sms, money
 
-    def credits(self, spent: Totals, to_send: int) -> dict[str, Any]:
-        """The 'credits' object of GET /v1/me, given what was spent and the SMS parts still
-        scheduled."""
-        sms, money = self.remaining(spent)
+    def credits(
+        self, spent: Totals, to_send: int, *, moved: int = 0, hlr_used: int = 0
+    ) -> dict[str, Any]:
+        """The 'credits' object of GET /v1/me, given what was spent, the SMS parts still
+        scheduled, what was moved to sub-accounts and the HLR credits used."""
+        sms, money = self.remaining(spent, moved)
         return {
             "creditSms": sms,
             "creditSmsECO": self.initial["creditSmsECO"],
-            "creditHlr": self.initial["creditHlr"],
+            "creditHlr": self.initial["creditHlr"] - hlr_used,
             "toSend": to_send,
-            "solde": _amount(money),
+            "solde": amount(money),
             "currency": self.currency,
-            "balance": _amount(money),
+            "balance": amount(money),
         }

@@ -41,6 +41,11 @@ Trigger = Callable[[Request, Mapping[str, Any]], bool]
 GENERIC: dict[str, Trigger] = {
     "missing": lambda request, trigger: trigger["parameter"] not in request.present,
     "unknown-api-key": lambda request, _: not request.store.accepts(request.api_key),
+    # counts the request when checked: first in the precedence of the operations that have
+    # it ('<op>-code-precedence'), so that every request counts once
+    "rate-limited": lambda request, trigger: request.store.limiter.over(
+        trigger["rule"], spec.rule(trigger["rule"]), request.api_key, request.store.clock.now()
+    ),
     "ok": lambda request, _: True,
 }
 
@@ -78,5 +83,7 @@ def _holds(request: Request, trigger: Mapping[str, Any]) -> bool:
 
 def http_status(code: spec.ControlCode, error_status: str) -> int:
     """The HTTP status of an answer with this code under the error_status setting: '200'
-    answers every documented outcome with 200, '4xx' each code's http_status."""
-    return 200 if error_status == "200" else code.http_status
+    answers every documented outcome with 200, '4xx' each code's http_status; a code whose
+    status the docs state (the 429 of a rate limit) always has it."""
+    documented = code.status_documented or error_status != "200"
+    return code.http_status if documented else 200

@@ -14,9 +14,10 @@ import heapq
 import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from mock_server._domain import phones, values
+from mock_server._domain import dates, phones, values
 from mock_server.contract import spec
 
 
@@ -68,6 +69,8 @@ class SentMessage:
     cancelled_at: float | None = None
     url_dlr: str = ""  # where its delivery receipts go ('' for none)
     url_response: str = ""  # where replies to it go ('' for the account's URL)
+    owner: str = ""  # "" for the account, else the token of the sub-account that sent it
+    tag: str = ""  # the send's 'tag', as given
 
     @property
     def start(self) -> float:
@@ -114,6 +117,28 @@ def charges(messages: Iterable[SentMessage]) -> Totals:
     return Totals(sum(m.parts for m in charged), sum(round(m.cost * 1000) for m in charged))
 
 
+@dataclass(frozen=True)
+class MonthSum:
+    """What one owner's charged messages that left in one month add up to."""
+
+    messages: int = 0
+    millis: int = 0
+
+    def __add__(self, other: MonthSum) -> MonthSum:
+        return MonthSum(self.messages + other.messages, self.millis + other.millis)
+
+
+def month_of(moment: float) -> tuple[int, int]:
+    """(year, month) of an epoch time in the docs' time zone."""
+    local = datetime.fromtimestamp(moment, dates.zone())
+    return local.year, local.month
+
+
+def _month_sum(messages: list[SentMessage]) -> MonthSum:
+    spent = charges(messages)
+    return MonthSum(sum(1 for m in messages if m.charged), spent.millis)
+
+
 # How far from the oldest send retention looks for one that has finished.
 RETENTION_SCAN = 64
 
@@ -122,8 +147,10 @@ class Outbox:
     """Every message sent since the last reset, by message_id, and the next id to allocate.
 
     It keeps running totals of what its charged messages cost, and of what is still to be
-    sent, updated by add, cancel and reset, so that no send or credit check grows with the
-    number of messages sent before it. It holds at most max_messages recipients: past that
+    sent, per owner (the account is owner ""; a sub-account is its token), and per owner and
+    month (for the statistics), updated by add, cancel and reset, so that no send or credit
+    check grows with the number of messages sent before it. Sends are indexed by owner and
+    tag. It holds at most max_messages recipients: past that
     the oldest sends are forgotten, finished ones first (assumption 'outbox-retention'); the
     totals keep what forgotten messages cost.
     """
@@ -141,12 +168,37 @@ class Outbox:
         self._next = self._first
         self._count = 0
         self.forgotten = 0
-        self.totals = Totals()
-        # scheduled, charged sends not yet started: (start, message_id) and their totals
-        self._ahead: list[tuple[float, int]] = []
+        self._spent: dict[str, Totals] = {}
+        self._months: dict[tuple[str, int, int], MonthSum] = {}
+        self._tags: dict[tuple[str, str], dict[int, None]] = {}
+        # scheduled, charged sends not yet started: (start, message_id, owner), their totals
+        self._ahead: list[tuple[float, int, str]] = []
         self._ahead_totals: dict[int, Totals] = {}
-        self._ahead_parts = 0
+        self._ahead_parts: dict[str, int] = {}
         self.version += 1
+
+    @property
+    def totals(self) -> Totals:
+        """What the account's own charged messages add up to."""
+        return self.spent("")
+
+    def spent(self, owner: str) -> Totals:
+        """What one owner's charged messages add up to."""
+        return self._spent.get(owner, Totals())
+
+    def _charge(self, owner: str, cost: Totals, month: tuple[int, int], count: MonthSum) -> None:
+        self._spent[owner] = self.spent(owner) + cost
+        key = (owner, *month)
+        self._months[key] = self._months.get(key, MonthSum()) + count
+
+    def months(self, owner: str) -> dict[tuple[int, int], MonthSum]:
+        """(year, month) -> what the owner's charged messages that leave in it add up to."""
+        return {(y, m): s for (o, y, m), s in self._months.items() if o == owner and s.messages}
+
+    def tagged(self, owner: str, tag: str) -> list[SentMessage]:
+        """The recipients of the owner's sends with this tag, oldest send first."""
+        ids = self._tags.get((owner, tag), {})
+        return [m for message_id in ids for m in self._sends.get(message_id, [])]
 
     def allocate(self) -> int:
         """A fresh message_id: one per send request, shared by all its recipients."""
@@ -163,16 +215,19 @@ class Outbox:
             sent = self._sends.setdefault(message.message_id, [])
             self._last[phones.canonical(message.number)] = (message.message_id, len(sent))
             sent.append(message)
-        cost = charges(added)
-        self.totals += cost
+        if added:
+            head = added[0]
+            self._charge(head.owner, charges(added), month_of(head.start), _month_sum(added))
+            if head.tag:
+                self._tags.setdefault((head.owner, head.tag), {})[head.message_id] = None
         self._count += len(added)
         scheduled = [m for m in added if m.scheduled_at is not None and m.charged]
         if scheduled:
-            message_id = scheduled[0].message_id
-            heapq.heappush(self._ahead, (scheduled[0].start, message_id))
+            message_id, owner = scheduled[0].message_id, scheduled[0].owner
+            heapq.heappush(self._ahead, (scheduled[0].start, message_id, owner))
             ahead = charges(scheduled)
             self._ahead_totals[message_id] = self._ahead_totals.get(message_id, Totals()) + ahead
-            self._ahead_parts += ahead.parts
+            self._ahead_parts[owner] = self._ahead_parts.get(owner, 0) + ahead.parts
         self._retain(added[0].sent_at if added else 0.0)
         self.version += 1
         return first
@@ -195,6 +250,11 @@ class Outbox:
                     del self._last[number]
             self._count -= len(forgotten)
             self.forgotten += len(forgotten)
+            tagged = self._tags.get((forgotten[0].owner, forgotten[0].tag))
+            if tagged is not None:
+                tagged.pop(victim, None)
+                if not tagged:
+                    del self._tags[(forgotten[0].owner, forgotten[0].tag)]
 
     def recipients(self, message_id: str) -> list[SentMessage]:
         """The messages of one send; empty when the id is unknown or not a number."""
@@ -222,24 +282,32 @@ class Outbox:
         """Mark every recipient of a send as cancelled at time now."""
         sent = self.recipients(message_id)
         cancelled = [dataclasses.replace(m, cancelled_at=now) for m in sent]
-        self._sends[sent[0].message_id] = cancelled
+        first = sent[0]
+        self._sends[first.message_id] = cancelled
         refund = charges(sent) - charges(cancelled)
-        self.totals -= refund
-        ahead = self._ahead_totals.get(sent[0].message_id)
+        counted = _month_sum(sent)
+        left = _month_sum(cancelled)
+        self._charge(
+            first.owner,
+            Totals() - refund,
+            month_of(first.start),
+            MonthSum(left.messages - counted.messages, left.millis - counted.millis),
+        )
+        ahead = self._ahead_totals.get(first.message_id)
         if ahead is not None and refund.parts:  # refunded: no longer to be sent
-            self._ahead_parts -= ahead.parts
-            del self._ahead_totals[sent[0].message_id]
+            self._ahead_parts[first.owner] -= ahead.parts
+            del self._ahead_totals[first.message_id]
         self.version += 1
 
-    def to_send(self, now: float) -> int:
-        """SMS parts of charged messages scheduled after now (the clock never goes back
-        between resets, so sends that have started are dropped for good)."""
+    def to_send(self, now: float, owner: str = "") -> int:
+        """SMS parts of an owner's charged messages scheduled after now (the clock never goes
+        back between resets, so sends that have started are dropped for good)."""
         while self._ahead and self._ahead[0][0] <= now:
-            _, message_id = heapq.heappop(self._ahead)
+            _, message_id, sender = heapq.heappop(self._ahead)
             started = self._ahead_totals.pop(message_id, None)
             if started is not None:
-                self._ahead_parts -= started.parts
-        return self._ahead_parts
+                self._ahead_parts[sender] -= started.parts
+        return self._ahead_parts.get(owner, 0)
 
     def __len__(self) -> int:
         return self._count

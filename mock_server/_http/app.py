@@ -29,7 +29,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.on_startup.append(state.webhooks.start)
     app.on_cleanup.append(state.webhooks.stop)
     # add_get also answers HEAD, as the live server's framework does
-    add = {"GET": app.router.add_get, "POST": app.router.add_post}
+    add = {"GET": app.router.add_get, "POST": app.router.add_post, "DELETE": app.router.add_delete}
     for operation in spec.operations():
         handler = registered[operation.id].handler
         add[operation.method](f"/v1{operation.path}", layered(handler, "api"))

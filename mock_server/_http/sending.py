@@ -137,9 +137,12 @@ class Batch:
         sandbox: bool = False,
         scheduled_at: float | None = None,
         urls: tuple[str, str] = ("", ""),
+        owner: str = "",
+        tag: str = "",
     ) -> None:
         self.store = store
         self.url_dlr, self.url_response = urls
+        self.owner, self.tag = owner, tag
         self.items = items
         self.sandbox = sandbox
         self.scheduled_at = scheduled_at
@@ -153,9 +156,8 @@ class Batch:
 
     def _short_of_credit(self) -> bool:
         charges = not self.sandbox or spec.assumed("sandbox-send")["charges"]
-        sms, money = self.store.account.remaining(self.store.outbox.totals)
         cost = sum(p.price * n for p, n in zip(self.prices, self.parts, strict=True) if p)
-        return charges and (sum(self.parts) > sms or round(cost, 3) > money)
+        return charges and self.store.short_of(self.owner, sum(self.parts), cost)
 
     def checks(self) -> dict[str, decisions.Check]:
         """The shared kinds: too-long, no-price, stopped, insufficient-credit."""
@@ -191,6 +193,8 @@ class Batch:
                     sandbox=self.sandbox,
                     url_dlr=self.url_dlr,
                     url_response=self.url_response,
+                    owner=self.owner,
+                    tag=self.tag,
                 )
             )
         plan(sent, outbox.add(sent))

@@ -49,6 +49,8 @@ class MockState:
             settings.api_keys,
             delivery_delay=settings.delivery_delay,
             max_messages=settings.max_messages,
+            max_subaccounts=settings.max_subaccounts,
+            rate_limits=settings.rate_limits,
         )
         self.journal = Journal(settings.journal_size)
         self.faults = Faults()

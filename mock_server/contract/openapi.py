@@ -165,9 +165,11 @@ def _operation(op: spec.Operation) -> dict[str, Any]:
             "content": _content([op.ok, *errors], _examples(op, codes)),
         }
     }
+    documented = {code.http_status for code in codes if code.status_documented}
     for status, numbers in sorted(by_status.items()):
+        when = "Always (a documented status)" if status in documented else "With --error-status 4xx"
         responses[str(status)] = {
-            "description": f"With --error-status 4xx: control code(s) {numbers}.",
+            "description": f"{when}: control code(s) {numbers}.",
             "content": _content(errors),
         }
     operation: dict[str, Any] = {

@@ -211,6 +211,7 @@ class ControlCode:
     message: Mapping[str, str]
     http_status: int
     sources: tuple[str, ...]
+    status_documented: bool = False
 
     @property
     def shape(self) -> str:
@@ -394,6 +395,7 @@ class Fixtures:
     magic_numbers: Mapping[str, Any] = field(default_factory=dict)
     account: Mapping[str, Any] = field(default_factory=dict)
     stop_list: Mapping[str, Any] = field(default_factory=dict)
+    hlr_numbers: Mapping[str, Any] = field(default_factory=dict)
 
 
 def _load_fixture_file(directory: Path, file: str, file_schema: str) -> Any:
@@ -419,14 +421,15 @@ def check_message(record: Mapping[str, Any], *, file: str = "<message>", index: 
         raise FixtureError(file, label, f"$.messages[{index}]{problem[0][1:]}", problem[1])
 
 
-OPTIONAL_FIXTURES = ("magic-numbers", "account", "stop-list")
+OPTIONAL_FIXTURES = ("magic-numbers", "account", "stop-list", "hlr-numbers")
 
 
 def load_fixtures(directory: Path | None = None) -> Fixtures:
     """Read and validate the fixture files of a directory.
 
-    messages.json and api-keys.json are required; magic-numbers.json, account.json and
-    stop-list.json are taken from the bundled fixtures when the directory has none.
+    messages.json and api-keys.json are required; magic-numbers.json, account.json,
+    stop-list.json and hlr-numbers.json are taken from the bundled fixtures when the directory
+    has none.
     """
     directory = fixture_dir() if directory is None else Path(directory)
     messages = _load_fixture_file(directory, "messages.json", "messages-file")["messages"]
@@ -445,4 +448,5 @@ def load_fixtures(directory: Path | None = None) -> Fixtures:
         magic_numbers=optional["magic-numbers"],
         account=optional["account"],
         stop_list=optional["stop-list"],
+        hlr_numbers=optional["hlr-numbers"],
     )

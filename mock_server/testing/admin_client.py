@@ -237,6 +237,41 @@ class AdminClient:
         answer: dict[str, Any] = self._call("POST", "/v1/send", body)[1]
         return answer
 
+    def lookup(self, phone_numbers: str | Sequence[str]) -> dict[str, Any]:
+        """POST /v1/lookup: country, type and forms of each number. Returns the answer."""
+        numbers = phone_numbers if isinstance(phone_numbers, str) else ",".join(phone_numbers)
+        body = {"apiKey": self.api_key, "phoneNumbers": numbers}
+        answer: dict[str, Any] = self._call("POST", "/v1/lookup", body)[1]
+        return answer
+
+    def hlr(self, phone_numbers: str | Sequence[str], **options: Any) -> dict[str, Any]:
+        """POST /v1/hlr/notify; options are tag and notifyUrl. Returns the answer."""
+        numbers = phone_numbers if isinstance(phone_numbers, str) else ",".join(phone_numbers)
+        body = {"apiKey": self.api_key, "phoneNumbers": numbers, **options}
+        answer: dict[str, Any] = self._call("POST", "/v1/hlr/notify", body)[1]
+        return answer
+
+    def create_subaccount(self, type: str = "simple", **parameters: Any) -> dict[str, Any]:
+        """POST /v1/subaccount/create with these parameters (email, isBuyer,
+        creditToAttribute, firstname, …); returns the answer (subaccount.token)."""
+        body = {"apiKey": self.api_key, "type": type, "parameters": parameters}
+        answer: dict[str, Any] = self._call("POST", "/v1/subaccount/create", body)[1]
+        return answer
+
+    def subaccounts(self, page: int = 1) -> dict[str, Any]:
+        """GET /v1/subaccount/list: one page of sub-accounts (each with its apiKey)."""
+        query = urlencode({"apiKey": self.api_key, "page": page})
+        answer: dict[str, Any] = self._call("GET", f"/v1/subaccount/list?{query}")[1]
+        return answer
+
+    def move_credit(self, token: str, credit: float | str) -> dict[str, Any]:
+        """POST /v1/subaccount/credit/add (credit > 0) or /credit/remove (credit < 0)."""
+        amount = float(credit)
+        path = "add" if amount >= 0 else "remove"
+        body = {"apiKey": self.api_key, "credit": f"{abs(amount):g}", "tokenSubaccount": token}
+        answer: dict[str, Any] = self._call("POST", f"/v1/subaccount/credit/{path}", body)[1]
+        return answer
+
     def status(self, message_id: int | str, phone_number: str) -> dict[str, Any]:
         """GET /v1/message-status for one recipient; returns the decoded answer."""
         query = urlencode(

@@ -6,9 +6,10 @@
 The mock starts once per distinct configuration and session (background thread, port 0)
 and is reset before each test. Configure it with a marker,
 @pytest.mark.smspartner_mock(lang="en", date_format="epoch", error_status="4xx"), or by
-overriding the `smspartner_mock_settings` fixture. A mock bug fails the test that caused
-it: a body the mock refused to send because it broke its schema, or an exception in one of
-its handlers (named by type and message).
+overriding the `smspartner_mock_settings` fixture. The documented rate limits (lookup, HLR,
+statistics) are off unless the marker asks for them: rate_limits=True. A mock bug fails the
+test that caused it: a body the mock refused to send because it broke its schema, or an
+exception in one of its handlers (named by type and message).
 
 The state helpers (add_message, set_status, messages, reset) run on the mock's own event
 loop (ServerThread.call), never on the test's thread; the lifecycle helpers (send,
@@ -75,6 +76,41 @@ class MockHandle:
     def reset(self) -> None:
         """Back to the fixtures, as at the start of each test."""
         self._server.reset()
+
+    def subaccounts(self) -> list[dict[str, Any]]:
+        """Every sub-account the mock holds: id, type, email, token, apiKey (an API key the
+        mock accepts) and balance (euros, a float), oldest first."""
+        store = self._server.state.store
+
+        def listing() -> list[dict[str, Any]]:
+            return [
+                {
+                    "id": sub.id,
+                    "type": sub.type,
+                    "email": sub.email,
+                    "token": sub.token,
+                    "apiKey": sub.api_key,
+                    "balance": store.balance(sub.token) / 1000,
+                }
+                for sub in store.subaccounts
+            ]
+
+        return self._server.call(listing)
+
+    def hlr_checks(self) -> list[dict[str, Any]]:
+        """The HLR checks received, oldest first: campaign_id, tag, notifyUrl and the body
+        of each number's callback (phone, messageId, mccMnc, ported, errorGrpId, errorName,
+        errorDesc, date), which the mock keeps but does not send yet."""
+        hlr = self._server.state.store.hlr
+        return self._server.call(lambda: [check.view() for check in hlr.checks()])
+
+    def create_subaccount(self, type: str = "simple", **parameters: Any) -> dict[str, Any]:
+        """POST /v1/subaccount/create with this mock's key; returns the answer."""
+        return self.admin.create_subaccount(type, **parameters)
+
+    def lookup(self, phone_numbers: str | Sequence[str]) -> dict[str, Any]:
+        """POST /v1/lookup with this mock's key; returns the answer."""
+        return self.admin.lookup(phone_numbers)
 
     # The lifecycle helpers go through the admin API over HTTP, as they would against a
     # mock in another process (AdminClient(url) there does the same).
@@ -200,7 +236,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "smspartner_mock(**settings): configure the smspartner_mock fixture "
-        "(lang, date_format, error_status, api_keys, fixtures, callback_url, dlr_shape, ...)",
+        "(lang, date_format, error_status, api_keys, fixtures, rate_limits, callback_url, "
+        "dlr_shape, ...)",
     )
 
 
@@ -218,6 +255,7 @@ def smspartner_mock_settings(request: pytest.FixtureRequest) -> Settings:
     marker = request.node.get_closest_marker("smspartner_mock")
     options = dict(marker.kwargs) if marker else {}
     options.setdefault("access_log", False)
+    options.setdefault("rate_limits", False)  # a test suite is faster than any live client
     if "api_keys" in options:
         options["api_keys"] = tuple(options["api_keys"])
     return Settings(**options)

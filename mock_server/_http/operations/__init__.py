@@ -106,6 +106,13 @@ def respond(body: bytes, fmt: str, status: int = 200) -> web.Response:
     return web.Response(body=body, status=status, headers=_HEADERS[fmt])
 
 
+@spec.cached
+def declared(operation_id: str) -> spec.Operation:
+    """The operation of schemas/operations.json (its ok and error schemas: two operations may
+    share them, as credit add and remove do)."""
+    return next(op for op in spec.operations() if op.id == operation_id)
+
+
 def present(params: Mapping[str, str]) -> frozenset[str]:
     """The parameters given with a value that is not blank (assumption 'empty-parameter')."""
     blank = values.blank()
@@ -144,14 +151,14 @@ class Call:
         return respond(body, self.fmt, status)
 
     def ok(self, payload: Mapping[str, Any]) -> web.Response:
-        return self.answer(f"{self.operation}.ok", payload)
+        return self.answer(declared(self.operation).ok, payload)
 
     def error(self, code: spec.ControlCode) -> web.Response:
         """The operation's error body for a code, with its text in the configured language."""
         settings = self.state.settings
         payload = {"code": code.code, "message": code.message[settings.lang]}
         status = decisions.http_status(code, settings.error_status)
-        return self.answer(f"{self.operation}.error", payload, status)
+        return self.answer(declared(self.operation).error, payload, status)
 
 
 def query_call(request: web.Request, operation_id: str) -> Call:

@@ -66,6 +66,8 @@ async def bulk_send(request: web.Request) -> web.Response:
         sandbox=values.flag(data.get("sandbox")),
         scheduled_at=scheduled_at,
         urls=sending.callback_urls(params),
+        owner=store.owner(params.get("apiKey", "")),
+        tag=values.text(data.get("tag")),
     )
     code = call.decide(
         {

@@ -1,4 +1,8 @@
-"""GET /v1/me: the account and its credits, less what the sends so far cost."""
+"""GET /v1/me: the account and its credits, less what the sends so far cost.
+
+A sub-account's key answers the sub-account's own: its email and balance (assumption
+'subaccount-credentials').
+"""
 
 from __future__ import annotations
 
@@ -17,5 +21,5 @@ async def me(request: web.Request) -> web.Response:
     if not code.success:
         return call.error(code)
     store = call.state.store
-    credits = store.account.credits(store.outbox.totals, store.outbox.to_send(store.clock.now()))
-    return call.ok({"user": dict(store.account.user), "credits": credits})
+    user, credits = store.me(store.owner(call.params.get("apiKey", "")))
+    return call.ok({"user": user, "credits": credits})

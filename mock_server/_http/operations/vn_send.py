@@ -49,6 +49,8 @@ async def vn_send(request: web.Request) -> web.Response:
         [sending.Item(to, message)],
         sandbox=values.flag(data.get("sandbox")),
         urls=sending.callback_urls(params),
+        owner=store.owner(params.get("apiKey", "")),
+        tag=values.text(data.get("tag")),
     )
     code = call.decide(
         {
