@@ -19,10 +19,13 @@ def server() -> ServerThread:
 
 
 def test_guarded_transport_only_sends_read_only_requests(server: ServerThread) -> None:
-    """Against a remote target, nothing but GET /message-status and GET /stop-sms/list leaves
-    the suite: no send, no change to the STOP list."""
+    """Against a remote target, nothing but the read-only GETs leaves the suite: no send, no
+    change to the STOP list or the sub-accounts, no paid check."""
     guarded = Transport(server.base_url, guarded=True)
-    expected = r"Refusing POST /message-status: .* only GET /message-status, GET /stop-sms/list are"
+    expected = (
+        r"Refusing POST /message-status: .* only GET /bulk-status-by-tag, GET /message-status, "
+        r"GET /statistics/cost-resume, GET /stop-sms/list, GET /subaccount/list are sent"
+    )
     with pytest.raises(PermissionError, match=expected):
         guarded.request("POST", "/message-status")
     with pytest.raises(PermissionError, match="Refusing GET /me"):
