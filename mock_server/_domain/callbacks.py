@@ -22,6 +22,7 @@ from typing import Any, Generic, TypeVar
 
 from mock_server._domain import dates, phones
 from mock_server._domain.lifecycle import SentMessage
+from mock_server._domain.numbers import HlrCheck
 from mock_server.contract import spec
 
 _T = TypeVar("_T")
@@ -195,6 +196,19 @@ def reply_type(text: str) -> str:
     else 'response'."""
     keywords = spec.assumed("reply-callback")["stop_keywords"]
     return "stop" if text.strip().lower() in keywords else "response"
+
+
+def hlr_results(check: HlrCheck) -> list[Callback]:
+    """The notifyUrl callbacks of an accepted HLR check, one per number checked (assumption
+    'hlr-callback'); none without a notifyUrl. Fault rules match them by the check's
+    campaign_id, the id its answer gave."""
+    if not check.notify_url:
+        return []
+    return [
+        Callback("hlr", check.notify_url, "callback-hlr", body,
+                 Subject(check.campaign_id, body["phone"]))
+        for body in check.callbacks
+    ]  # fmt: skip
 
 
 def retry_delay(attempts: int) -> float | None:

@@ -1,15 +1,15 @@
 """POST /v1/lookup and POST /v1/hlr/notify: the number checks, rate-limited as documented.
 
 lookup answers one entry per comma-separated item (numbers.lookup); hlr/notify answers a
-campaign and keeps each number's result for the notifyUrl callback (store.hlr), drawing one
-HLR credit per number (assumption 'hlr-charging').
+campaign, keeps each number's result (store.hlr) and schedules its notifyUrl callback, one per
+number (assumption 'hlr-callback'), drawing one HLR credit per number ('hlr-charging').
 """
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from mock_server._domain import numbers, values
+from mock_server._domain import callbacks, numbers, values
 from mock_server._http.operations import body_call, operation
 from mock_server.contract import spec
 
@@ -69,6 +69,9 @@ async def hlr_notify(request: web.Request) -> web.Response:
     found = [d for d in digits if d is not None]  # all of them: 'no-price' came first
     notify_url = params.get("notifyUrl", "").strip(values.blank()) or None
     check = store.hlr.add(owner, found, params.get("tag", ""), notify_url, store.clock.now())
+    delay = spec.assumed("hlr-callback")["delay_seconds"]
+    for callback in callbacks.hlr_results(check):
+        call.state.webhooks.push(callback, delay=delay)
     return call.ok(
         {
             "campaign_id": check.campaign_id,
