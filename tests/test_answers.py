@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from contract_tests.transport import Transport
 from mock_server import ServerThread
+from mock_server._domain.lifecycle import Outbox, Outcome, SentMessage
 from mock_server._http.answers import Answer, AnswerCache
 from mock_server.testing.admin_client import AdminClient
 
@@ -65,3 +68,43 @@ def test_sent_messages_are_never_served_stale() -> None:
         assert transport.get(query).data()["statut"] == "Waiting"
         client.advance(3600)
         assert transport.get(query).data()["statut"] == "Not delivered"
+
+
+def test_answers_follow_resets_and_sends() -> None:
+    """A query answered 'not found' is found after the send that creates its message, is not
+    found after a reset, and is found again after the next send: no answer outlives a change."""
+    with ServerThread() as server:
+        transport = Transport(server.base_url)
+        client = AdminClient(server.base_url)
+        first = client.send("0600000002", "one")["message_id"]
+        query = f"apiKey=YOUR_API_KEY&messageId={first + 1}&phoneNumber=0600000002"
+        not_found = transport.get(query).data()["code"]
+        assert not_found != 200
+        assert transport.get(query).data()["code"] == not_found  # answered twice: memoised
+        assert client.send("0600000002", "two")["message_id"] == first + 1
+        assert transport.get(query).data()["code"] == 200
+        client.reset()
+        assert transport.get(query).data()["code"] == not_found
+        client.send("0600000000", "three")
+        assert client.send("0600000002", "four")["message_id"] == first + 1
+        assert transport.get(query).data()["code"] == 200
+
+
+def test_every_outbox_change_gives_a_new_version() -> None:
+    """Sends, cancels and resets each give the outbox a version it never had before, which
+    is what drops the memoised answers."""
+    outbox = Outbox(1)
+    seen = [outbox.version]
+    message = SentMessage(1, "0600000000", 0.0, 10.0, Outcome("Delivered", 5, False), 1, 0.045,
+                          "FR", "EUR")  # fmt: skip
+    for change in (
+        lambda: outbox.add([message]),
+        lambda: outbox.add([dataclasses.replace(message, message_id=2)]),
+        lambda: outbox.cancel("1", 1.0),
+        outbox.reset,
+        lambda: outbox.add([message]),
+        outbox.reset,
+    ):
+        change()
+        assert outbox.version not in seen
+        seen.append(outbox.version)

@@ -213,16 +213,97 @@ BULK_XML = """\
 </result>
 """
 
+MULTI = {
+    "success": True,
+    "code": 200,
+    "StatutResponse_List": [
+        {
+            "success": True,
+            "code": 200,
+            "phoneNumber": "+33600000000",
+            "messageId": 300000,
+            "status": "Delivered",
+            "date": "1",
+            "stopSms": "0",
+            "isSpam": "0",
+        },
+        {
+            "success": False,
+            "code": 4,
+            "phoneNumber": "0600000009",
+            "messageId": "x",
+            "status": "Message not found",
+        },
+    ],
+}
+MULTI_XML = """\
+<?xml version='1.0' encoding='UTF-8'?>
+<result>
+  <entry>true</entry>
+  <entry>200</entry>
+  <entry>
+    <entry>
+      <entry>true</entry>
+      <entry>200</entry>
+      <entry><![CDATA[+33600000000]]></entry>
+      <entry>300000</entry>
+      <entry><![CDATA[Delivered]]></entry>
+      <entry><![CDATA[1]]></entry>
+      <entry><![CDATA[0]]></entry>
+      <entry><![CDATA[0]]></entry>
+    </entry>
+    <entry>
+      <entry>false</entry>
+      <entry>4</entry>
+      <entry><![CDATA[0600000009]]></entry>
+      <entry><![CDATA[x]]></entry>
+      <entry><![CDATA[Message not found]]></entry>
+    </entry>
+  </entry>
+</result>
+"""
+INVALID = {
+    "success": False,
+    "code": 9,
+    "errors": [
+        {"elementId": "message", "message": "Le message est requis"},
+        {"elementId": "phoneNumbers", "message": "é"},
+    ],
+}
+INVALID_XML = """\
+<?xml version='1.0' encoding='UTF-8'?>
+<result>
+  <entry>false</entry>
+  <entry>9</entry>
+  <entry>
+    <entry>
+      <entry><![CDATA[message]]></entry>
+      <entry><![CDATA[Le message est requis]]></entry>
+    </entry>
+    <entry>
+      <entry><![CDATA[phoneNumbers]]></entry>
+      <entry><![CDATA[é]]></entry>
+    </entry>
+  </entry>
+</result>
+"""
+
 
 @pytest.mark.parametrize(
     ("name", "body", "xml"),
-    [("me.ok", ME, ME_XML), ("bulk-status.ok", BULK, BULK_XML)],
-    ids=["me", "bulk-status"],
+    [
+        ("me.ok", ME, ME_XML),
+        ("bulk-status.ok", BULK, BULK_XML),
+        ("multi-status.ok", MULTI, MULTI_XML),
+        ("send.invalid", INVALID, INVALID_XML),
+    ],
+    ids=["me", "bulk-status", "multi-status", "send-invalid"],
 )
 def test_nested_xml_bytes(name: str, body: dict[str, Any], xml: str) -> None:
-    """Named children and a list of two entries, byte for byte, and read back."""
+    """Named children and every list-bearing body (a list of two objects: one <entry> each,
+    one indent deeper per level), byte for byte in UTF-8, and read back."""
     raw = rendering.render(name, body, "xml")
-    assert raw.decode() == xml
+    assert raw == xml.encode("utf-8")
     assert decode_xml(raw, BODY_SCHEMAS[name]) == body
 
 

@@ -11,8 +11,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mock_server import Settings
-from mock_server._domain.clock import Clock
-from mock_server._domain.lifecycle import MagicNumbers, Outbox, Outcome, SentMessage, status_at
+from mock_server._domain.clock import MAX_OFFSET, Clock
+from mock_server._domain.lifecycle import (
+    RETENTION_SCAN,
+    MagicNumbers,
+    Outbox,
+    Outcome,
+    SentMessage,
+    Totals,
+    charges,
+    status_at,
+)
+from mock_server._domain.store import Store
 from mock_server._http import sending
 from mock_server.contract import spec
 
@@ -67,6 +77,14 @@ class TestClock:
         with pytest.raises(ValueError, match="The clock only moves forward"):
             Clock().advance(seconds)
 
+    def test_the_offset_stops_at_a_century(self) -> None:
+        """The offset may reach MAX_OFFSET, not pass it."""
+        clock = Clock(lambda: 0.0)
+        assert clock.advance(MAX_OFFSET - 1) == MAX_OFFSET - 1
+        assert clock.advance(1) == MAX_OFFSET
+        with pytest.raises(ValueError, match="cannot pass"):
+            clock.advance(0.5)
+
 
 def test_empty_admin_token_is_refused() -> None:
     """An empty admin token is refused: it would let anyone in."""
@@ -85,6 +103,27 @@ def test_delivery_delay_setting_replaces_the_default_delay() -> None:
     magic = MagicNumbers(MAGIC, default_delay=0)
     assert magic.outcome("0699999999").delay == 0
     assert magic.outcome("+33600000002").delay == 30
+
+
+def test_an_unlisted_number_gets_the_default_outcome() -> None:
+    """A number magic-numbers.json does not list is pending for the default delay, then has
+    the default final status and stopSms, in any of its documented forms."""
+    default = MAGIC["default"]
+    magic = MagicNumbers(MAGIC)
+    expected = Outcome(default["final_status"], default["delay_seconds"], default["stopSms"])
+    assert magic.outcome("0699999999") == magic.outcome("+33699999999") == expected
+    message = _message(magic.outcome("0699999999"))
+    arrival = 1000.0 + default["delay_seconds"]
+    assert status_at(message, arrival - 0.1, magic.pending) == (PENDING, 1000.0)
+    assert status_at(message, arrival, magic.pending) == (default["final_status"], arrival)
+
+
+def test_listed_numbers_get_their_own_outcome() -> None:
+    """Each number of magic-numbers.json, in E.164 form too, gets its row's outcome."""
+    magic = MagicNumbers(MAGIC, default_delay=7)
+    for row in MAGIC["numbers"]:
+        own = Outcome(row["final_status"], row["delay_seconds"], row["stopSms"])
+        assert magic.outcome(row["number"]) == magic.outcome("+33" + row["number"][1:]) == own
 
 
 def test_status_moves_at_start_plus_delay() -> None:
@@ -165,3 +204,96 @@ def test_status_only_moves_from_pending_to_one_final_status(
         if finals:
             first = history.index(finals[0])
             assert all(s == finals[0] for s in history[first:]), history
+
+
+# --- the outbox: totals, what is still to send, retention -----------------------------------
+
+
+def _sent(message_id: int, delay: float = 5, sent_at: float = 0.0, **fields: object) -> SentMessage:
+    return _message(Outcome(FINALS[0], delay, False), sent_at, message_id=message_id, **fields)
+
+
+def test_totals_add_and_subtract_both_counts() -> None:
+    """Totals add and subtract SMS parts and thousandths alike; each message costs its cost
+    in thousandths, whatever the cost."""
+    assert Totals(3, 300) - Totals(1, 100) == Totals(2, 200)
+    assert Totals(3, 300) + Totals(1, 100) == Totals(4, 400)
+    assert charges([_sent(1, cost=1.0, parts=2), _sent(2, cost=0.045)]) == Totals(3, 1045)
+
+
+def test_a_scheduled_send_is_to_send_until_its_start() -> None:
+    """Its parts count in toSend while the clock is before its start, not from it; a
+    sandbox send (not charged) never counts."""
+    outbox = Outbox(1)
+    outbox.add([_sent(1, scheduled_at=100.0, parts=2)])
+    outbox.add([_sent(2, scheduled_at=100.0, sandbox=True)])
+    outbox.add([_sent(3)])  # sent now: nothing ahead
+    assert outbox.to_send(99.9) == 2
+    assert outbox.to_send(100.0) == 0
+
+
+@pytest.mark.parametrize("refund", [True, False])
+def test_cancelling_refunds_only_when_the_ledger_says_so(
+    monkeypatch: pytest.MonkeyPatch, refund: bool
+) -> None:
+    """A cancelled send is refunded (assumption 'cancel-refund'); when the ledger says it is
+    not, the totals and toSend stay as they were."""
+    real = spec.assumed
+    monkeypatch.setattr(
+        spec, "assumed", lambda key: refund if key == "cancel-refund" else real(key)
+    )
+    outbox = Outbox(1)
+    outbox.add([_sent(1, scheduled_at=100.0, parts=2, cost=0.09)])
+    outbox.cancel("1", 10.0)
+    expected = Totals() if refund else Totals(2, 90)
+    assert (outbox.totals, outbox.to_send(10.0)) == (expected, 0 if refund else 2)
+
+
+def test_retention_forgets_a_finished_send_before_the_oldest() -> None:
+    """Past max_messages, the first send that has finished by now (start + delay <= now) is
+    forgotten, even if older ones are still pending; forgotten messages are counted."""
+    outbox = Outbox(1, max_messages=2)
+    outbox.add([_sent(1, delay=100)])
+    outbox.add([_sent(2, delay=5)])  # finished at 5 exactly
+    outbox.add([_sent(3, sent_at=5.0)])
+    assert [m.message_id for m in outbox.messages()] == [1, 3]
+    outbox.add([_sent(4, sent_at=6.0), _sent(4, sent_at=6.0, number="0600000001")])
+    assert (len(outbox), outbox.forgotten) == (2, 3)
+    assert [m.message_id for m in outbox.messages()] == [4, 4]
+
+
+def test_retention_looks_for_a_finished_send_among_the_oldest_only() -> None:
+    """Only the RETENTION_SCAN oldest sends are searched for a finished one: a finished send
+    past them does not make retention cost more; the oldest is forgotten instead."""
+    outbox = Outbox(1, max_messages=RETENTION_SCAN + 1)
+    for message_id in range(1, RETENTION_SCAN + 1):
+        outbox.add([_sent(message_id, delay=1000)])
+    outbox.add([_sent(RETENTION_SCAN + 1, delay=0)])
+    outbox.add([_sent(RETENTION_SCAN + 2, sent_at=1.0)])
+    assert outbox.messages()[0].message_id == 2
+
+
+def test_an_empty_send_changes_nothing_but_the_version() -> None:
+    """Adding no recipients keeps every count."""
+    outbox = Outbox(1, max_messages=1)
+    outbox.add([_sent(1)])
+    outbox.add([])
+    assert (len(outbox), outbox.forgotten, outbox.totals) == (1, 0, Totals(1, 45))
+
+
+def test_every_store_change_gives_a_new_version() -> None:
+    """Each put, reset and send gives the store a version it never had before."""
+    store = Store(spec.load_fixtures())
+    record = {**spec.load_fixtures().messages[0], "statut": "Waiting"}
+    seen = [store.version]
+    for change in (
+        lambda: store.put(record),
+        store.reset,
+        lambda: store.put(record),
+        lambda: store.outbox.add([_sent(1)]),
+        store.reset,
+        store.reset,
+    ):
+        change()
+        assert store.version not in seen
+        seen.append(store.version)

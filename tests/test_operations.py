@@ -56,6 +56,22 @@ def test_a_catalogue_must_end_with_an_ok_code(monkeypatch: pytest.MonkeyPatch) -
         create_app()
 
 
+@pytest.mark.parametrize(
+    "last",
+    [{"success": False}, {"trigger": {"kind": "missing", "parameter": "apiKey"}}],
+    ids=["ok-kind failure", "success of another kind"],
+)
+def test_the_last_code_must_be_both_a_success_and_of_kind_ok(
+    monkeypatch: pytest.MonkeyPatch, last: dict[str, object]
+) -> None:
+    """A last code that is a failure, or a success that may not apply, is refused too."""
+    _replace_codes(
+        monkeypatch, "me", lambda codes: (*codes[:-1], dataclasses.replace(codes[-1], **last))
+    )
+    with pytest.raises(SpecError, match=r"control-codes\.me\.json has no success code of kind"):
+        create_app()
+
+
 def test_every_catalogue_kind_is_one_the_handlers_declare() -> None:
     """The bundled contract passes the start-up check (every kind implemented)."""
     operations.check(operations.registry())

@@ -1,4 +1,4 @@
-"""Small pure pieces: phone canonicalisation, dates, query parsing, redaction."""
+"""Small pure pieces: phone canonicalisation, dates, query parsing, billing, redaction."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import json
 import pytest
 
 from mock_server import redaction
-from mock_server._domain import dates, phones, values
+from mock_server._domain import account, dates, phones, values
 from mock_server._http import query
+from mock_server.contract import spec
 
 
 @pytest.mark.parametrize(
@@ -22,12 +23,14 @@ from mock_server._http import query
         ("+212620123456", "+212620123456"),
         (" 0600000000 ", "+33600000000"),
         ("06 00 00 00 00", "06 00 00 00 00"),
+        ("33600000000", "33600000000"),
         ("abc", "abc"),
         ("", ""),
     ],
 )
 def test_canonical_phone_numbers(raw: str, expected: str) -> None:
-    """Every documented form of a number maps to its E.164 form; others pass through."""
+    """Every documented form of a number maps to its E.164 form; others pass through, such
+    as a country code without its '+' (the live API does not find it, so neither may we)."""
     assert phones.canonical(raw) == expected
 
 
@@ -38,11 +41,21 @@ def test_canonical_phone_numbers(raw: str, expected: str) -> None:
         ("2015-02-07 22:39:46", "epoch", "1423345186"),
         ("1534615206", "epoch", "1534615206"),
         ("1534615206", "docs", "2018-08-18 20:00:06"),
+        ("01534615206", "epoch", "01534615206"),
     ],
 )
 def test_date_forms(stored: str, date_format: str, expected: str) -> None:
-    """Dates convert between the docs' Paris local time and epoch seconds."""
+    """Dates convert between the docs' Paris local time and epoch seconds; a date already in
+    the form served is served as stored."""
     assert dates.render(stored, date_format) == expected
+
+
+def test_stored_dates_read_as_paris_time() -> None:
+    """Either form of a stored date reads as an aware datetime in the ledger's time zone."""
+    for stored in ("1534615206", "2018-08-18 20:00:06"):
+        moment = dates.parse(stored)
+        assert moment.tzinfo == dates.zone()
+        assert (moment.hour, moment.timestamp()) == (20, 1534615206)
 
 
 @pytest.mark.parametrize(
@@ -54,13 +67,51 @@ def test_date_forms(stored: str, date_format: str, expected: str) -> None:
         ("a=+33", {"a": " 33"}),
         ("a=%2B33", {"a": "+33"}),
         ("a=%FF", {"a": "\ufffd"}),
+        ("%ff=1&%C3%A9%zz=2", {"\ufffd": "1", "é%zz": "2"}),
+        ("a+b=c+d", {"a b": "c d"}),
         ("a&&b=", {"a": "", "b": ""}),
         ("", {}),
     ],
 )
 def test_query_parsing(raw: str, expected: dict[str, str]) -> None:
-    """Queries decode like PHP: '+' is a space, bad escapes stay, last value wins."""
+    """Queries decode like PHP, names as values: '+' is a space, bad escapes stay, invalid
+    UTF-8 is U+FFFD (never an error), last value wins."""
     assert query.parse(raw) == expected
+
+
+SEGMENTS = spec.rule("segment-lengths")
+
+
+@pytest.mark.parametrize(
+    ("length", "unicode", "sms"),
+    [
+        *[(SEGMENTS["part"] + n, False, 1) for n in (0, 1)],
+        (SEGMENTS["single"], False, 1),
+        (SEGMENTS["single"] + 1, False, 2),
+        (2 * SEGMENTS["part"], False, 2),
+        (2 * SEGMENTS["part"] + 1, False, 3),
+        (SEGMENTS["unicode_part"], True, 1),
+        (SEGMENTS["unicode_single"], True, 1),
+        (SEGMENTS["unicode_single"] + 1, True, 2),
+        (2 * SEGMENTS["unicode_part"], True, 2),
+        (2 * SEGMENTS["unicode_part"] + 1, True, 3),
+        (SEGMENTS["unicode_single"] + 1, False, 1),
+    ],
+)
+def test_billing_at_the_segment_boundaries(length: int, unicode: bool, sms: int) -> None:
+    """Up to 'single' characters (160 GSM, 70 unicode) is one SMS; past it, each 'part'
+    (153, 67) or piece of one is an SMS (rule 'segment-lengths')."""
+    assert account.parts("a" * length, unicode) == sms
+
+
+def test_unicode_starts_above_the_ledger_limit() -> None:
+    """A message counts as unicode from its first character above 'auto_above' (U+00FF is
+    still GSM-priced, U+0100 is not), wherever that character is."""
+    limit = spec.assumed("unicode-detection")["auto_above"]
+    assert not account.needs_unicode("abc" + chr(limit) + "d")
+    assert account.needs_unicode("abc" + chr(limit + 1) + "d")
+    assert account.needs_unicode(chr(limit + 1))
+    assert not account.needs_unicode("")
 
 
 @pytest.mark.parametrize(
@@ -108,6 +159,37 @@ def test_journal_bodies_are_bounded_and_redacted() -> None:
     assert "SeCrEt" not in kept
     assert redaction.redact_body(b"apiKey=SeCrEt&x=1") == "apiKey=***&x=1"
     assert redaction.redact_body(b'{"api_key": 12345, "a": 1') == '{"api_key": "***", "a": 1'
+
+
+@pytest.mark.parametrize("value", [-0.0, -0.0004, 0.0004])
+def test_amounts_never_show_a_negative_zero(value: float) -> None:
+    """A balance that rounds to zero reads '0.000', never '-0.000'."""
+    assert account.amount(value) == "0.000"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(True, True), ("1", True), ("true", True), (" TRUE ", True), ("True", True), (1, True),
+     (False, False), ("0", False), ("yes", False), ("", False), (None, False), ("truex", False)],
+)  # fmt: skip
+def test_flags_read_as_php_does(value: object, expected: bool) -> None:
+    """true, 1, "1" and "true" in any case (blanks around allowed) are set; nothing else."""
+    assert values.flag(value) is expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b"1" * 40, f"the number {'1' * 30}… has more than 20 digits"),
+        (b"-" + b"1" * 40, f"the number -{'1' * 29}… has more than 20 digits"),
+        (b"1e999" + b"0" * 40, f"the number 1e999{'0' * 25} is out of range"),
+    ],
+)
+def test_admin_numbers_out_of_range_are_named_in_30_characters(raw: bytes, reason: str) -> None:
+    """A bounded body refuses numbers past the float range or 20 digits, quoting at most the
+    first 30 characters of the literal."""
+    with pytest.raises(ValueError, match=f"^{reason}$"):
+        values.load_json(raw)
 
 
 def test_text_of_json_values() -> None:
