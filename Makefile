@@ -64,13 +64,14 @@ interop: $(VENV)/.test .interop/node_modules/.installed
 # query parsing, the decision engine and the contract checks; not part of `make test`. Prints
 # the score per module and each survivor not in tests/mutation/equivalents.md; fails under
 # 98% or on such a survivor. Incremental: mutants/ keeps the verdicts of unchanged
-# functions (`rm -rf mutants` for a fresh run). MUTMUT_ARGS="--max-children 4".
+# functions (`rm -rf mutants` for a fresh run). One module, re-run even if unchanged:
+# MUTANTS='mock_server._domain.phones.*'; more workers: MUTMUT_ARGS="--max-children 4".
 $(VENV)/.mutation: pyproject.toml $(VENV)/.test
 	$(BIN)/python -m pip install --quiet -e '.[mutation]'
 	touch $@
 
 mutation: $(VENV)/.mutation
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/mutmut run $(MUTMUT_ARGS)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/mutmut run $(MUTMUT_ARGS) $(MUTANTS)
 	$(BIN)/python -m tests.mutation.report
 
 lint: $(VENV)/.test

@@ -99,10 +99,12 @@ def test_invalid_delivery_delay_is_refused() -> None:
 
 
 def test_delivery_delay_setting_replaces_the_default_delay() -> None:
-    """--delivery-delay changes unlisted numbers only."""
+    """--delivery-delay changes unlisted numbers only, in a store built with it too."""
     magic = MagicNumbers(MAGIC, default_delay=0)
     assert magic.outcome("0699999999").delay == 0
     assert magic.outcome("+33600000002").delay == 30
+    store = Store(spec.load_fixtures(), delivery_delay=0)
+    assert store.magic.outcome("0699999999").delay == 0
 
 
 def test_an_unlisted_number_gets_the_default_outcome() -> None:

@@ -161,6 +161,21 @@ def test_journal_bodies_are_bounded_and_redacted() -> None:
     assert redaction.redact_body(b'{"api_key": 12345, "a": 1') == '{"api_key": "***", "a": 1'
 
 
+def test_the_longest_calling_code_prices_a_number() -> None:
+    """Where calling codes share a prefix (+1 and +1268), the longer one decides."""
+    data = {
+        **spec.fixture_value("account.json", ""),
+        "prices": [
+            {"calling_code": "1", "countryCode": "US", "price": 0.01},
+            {"calling_code": "1268", "countryCode": "AG", "price": 0.2},
+        ],
+    }
+    prices = account.Account(data)
+    assert prices.price("+12685550100") == account.Price("AG", 0.2)
+    assert prices.price("+12125550100") == account.Price("US", 0.01)
+    assert prices.price("+33600000000") is None
+
+
 @pytest.mark.parametrize("value", [-0.0, -0.0004, 0.0004])
 def test_amounts_never_show_a_negative_zero(value: float) -> None:
     """A balance that rounds to zero reads '0.000', never '-0.000'."""

@@ -3,10 +3,10 @@
 Reads what `mutmut run` left in mutants/ (run from the repository root, after it) and
 tests/mutation/equivalents.md, the mutants accepted as equivalent. Prints per module the
 mutants, killed (a timeout or a mypy refusal counts as killed), survived, how many of those
-are listed equivalents, and the score: killed / mutants run, the equivalents counting as not
-killed. Then each survivor the file does not list, with its diff. Exits 1 if a module scores
-under MIN_SCORE, if an unlisted survivor remains, or if a mutant was not run (an interrupted
-or partial run).
+are listed equivalents, the score (killed / mutants run less the listed equivalents, the
+usual definition) and the raw score (killed / mutants run). Then each survivor the file does
+not list, with its diff. Exits 1 if a module scores under MIN_SCORE, if an unlisted survivor
+remains, or if a mutant was not run (an interrupted or partial run).
 """
 
 from __future__ import annotations
@@ -47,7 +47,10 @@ def main() -> int:
     failed = False
     unlisted: list[tuple[str, str]] = []
     survived: set[str] = set()
-    print(f"{'module':<40} {'mutants':>7} {'killed':>7} {'survived':>8} {'equiv.':>6} {'score':>7}")
+    print(
+        f"{'module':<34} {'mutants':>7} {'killed':>7} {'survived':>8} {'equiv.':>6}"
+        f" {'score':>7} {'raw':>7}"
+    )
     for path in sorted(walk_mutatable_files()):
         data = SourceFileMutationData(path=path)
         data.load()
@@ -60,14 +63,16 @@ def main() -> int:
         listed = [n for n in survivors if n in accepted]
         unlisted += [(n, verdicts[n]) for n in survivors if n not in accepted]
         run = len(verdicts) - counts["not checked"]
-        score = 100 * counts["killed"] / run if run else 0.0
+        raw = 100 * counts["killed"] / run if run else 0.0
+        scored = run - len(listed)
+        score = 100 * counts["killed"] / scored if scored else 0.0
         failed |= score < MIN_SCORE or run < len(verdicts)
         mark = "" if score >= MIN_SCORE else f"  < {MIN_SCORE:g}%"
         if run < len(verdicts):
             mark += f"  ({counts['not checked']} not run yet)"
         print(
-            f"{path!s:<40} {len(verdicts):>7} {counts['killed']:>7} {len(survivors):>8}"
-            f" {len(listed):>6} {score:>6.1f}%{mark}"
+            f"{path!s:<34} {len(verdicts):>7} {counts['killed']:>7} {len(survivors):>8}"
+            f" {len(listed):>6} {score:>6.1f}% {raw:>6.1f}%{mark}"
         )
     for name in sorted(set(accepted) - survived):
         print(f"note: {EQUIVALENTS.name} lists {name}, which is killed or gone: drop the line")
