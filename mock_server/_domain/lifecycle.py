@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import heapq
 import itertools
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -162,7 +163,9 @@ class Outbox:
         self.reset()
 
     def reset(self) -> None:
-        self._sends: dict[int, list[SentMessage]] = {}
+        # an OrderedDict: forgetting from the front of a plain dict leaves dead slots that
+        # every later look at its front walks through (quadratic once retention starts)
+        self._sends: OrderedDict[int, list[SentMessage]] = OrderedDict()
         # the latest send to each canonical number: (message_id, position in that send)
         self._last: dict[str, tuple[int, int]] = {}
         self._next = self._first
@@ -311,6 +314,11 @@ class Outbox:
 
     def __len__(self) -> int:
         return self._count
+
+    def snapshot(self) -> list[list[SentMessage]]:
+        """The recipients of every send, oldest send first: a copy of the references. No later
+        change touches it: a send's list is complete once added, and cancel replaces it."""
+        return list(self._sends.values())
 
     def messages(self, offset: int = 0, limit: int | None = None) -> list[SentMessage]:
         """Recipients in the order they were sent, from offset, at most limit of them

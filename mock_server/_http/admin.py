@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import itertools
 import json
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
@@ -193,13 +194,19 @@ async def list_messages(request: web.Request) -> web.Response:
     send, one page at a time; 'total' says how many there are."""
     store = request.app[STATE].store
     offset, limit = _page(request)
-    shown = [{"source": "fixture", **m} for m in store.messages(offset, limit)]
-    rest = limit - len(shown)
-    if rest:
-        sent = store.outbox.messages(max(0, offset - len(store)), rest)
-        shown += [_sent_view(store, m) for m in sent]
+    fixed = [{"source": "fixture", **m} for m in store.messages(offset, limit)]
+    rest = limit - len(fixed)
+    # the sends as they stand now (a copy of references: the outbox may change meanwhile);
+    # finding the page among them and viewing it is done off the loop
+    sends = store.outbox.snapshot() if rest else []
+    skip = max(0, offset - len(store))
     page = {"offset": offset, "limit": limit, "total": len(store) + len(store.outbox)}
-    return await answer_off_loop("admin-messages", lambda: {"messages": shown, **page})
+
+    def build() -> dict[str, Any]:
+        sent = itertools.islice(itertools.chain.from_iterable(sends), skip, skip + rest)
+        return {"messages": fixed + [_sent_view(store, m) for m in sent], **page}
+
+    return await answer_off_loop("admin-messages", build)
 
 
 async def add_message(request: web.Request) -> web.Response:
