@@ -299,3 +299,10 @@ def test_every_store_change_gives_a_new_version() -> None:
         change()
         assert store.version not in seen
         seen.append(store.version)
+
+
+def test_batch_kinds_are_the_kinds_a_batch_checks() -> None:
+    """The kinds the sending operations declare for their Batch are the ones it answers."""
+    store = Store(spec.load_fixtures())
+    batch = sending.Batch(store, [sending.Item("0600000000", "hi")])
+    assert tuple(batch.checks()) == sending.BATCH_KINDS

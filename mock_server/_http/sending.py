@@ -121,6 +121,11 @@ class Item:
     message: str
 
 
+# The trigger kinds every send answers through Batch.checks(), declared once for the
+# operations that send (send, bulk-send, vn/send).
+BATCH_KINDS = ("too-long", "no-price", "stopped", "insufficient-credit")
+
+
 class Batch:
     """The recipients of one send request, each priced and counted in SMS parts.
 

@@ -38,10 +38,7 @@ def _items(entries: list[Any]) -> list[sending.Item]:
         "empty-list",
         "too-many",
         "invalid",
-        "too-long",
-        "no-price",
-        "stopped",
-        "insufficient-credit",
+        *sending.BATCH_KINDS,
     ),
 )
 async def bulk_send(request: web.Request) -> web.Response:

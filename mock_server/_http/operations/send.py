@@ -38,10 +38,7 @@ def _recipients(raw: str) -> list[str]:
         "malformed-body",
         "too-many",
         "invalid",
-        "too-long",
-        "no-price",
-        "stopped",
-        "insufficient-credit",
+        *sending.BATCH_KINDS,
     ),
 )
 async def send(request: web.Request) -> web.Response:

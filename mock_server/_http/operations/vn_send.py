@@ -31,10 +31,7 @@ def _long_number() -> re.Pattern[str]:
         "malformed-body",
         "invalid-sender",
         "invalid",
-        "too-long",
-        "no-price",
-        "stopped",
-        "insufficient-credit",
+        *sending.BATCH_KINDS,
     ),
 )
 async def vn_send(request: web.Request) -> web.Response:
