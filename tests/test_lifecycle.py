@@ -306,3 +306,21 @@ def test_batch_kinds_are_the_kinds_a_batch_checks() -> None:
     store = Store(spec.load_fixtures())
     batch = sending.Batch(store, [sending.Item("0600000000", "hi")])
     assert tuple(batch.checks()) == sending.BATCH_KINDS
+
+
+def test_the_stop_list_is_bounded_in_bytes_and_removal_frees_them() -> None:
+    """Adds count their bytes against max_bytes; a removal gives them back."""
+    from mock_server._domain.stops import StopList
+    from mock_server.errors import StoreFull
+
+    stops = StopList(spec.load_fixtures().stop_list, file="stop-list.json")
+    seeded = stops.bytes
+    first = stops.add("0611111111", 0.0)
+    assert stops.bytes == seeded + first.weight
+    stops.max_bytes = stops.bytes + first.weight  # room for exactly one more entry
+    second = stops.add("0622222222", 0.0)
+    with pytest.raises(StoreFull, match="bytes"):
+        stops.add("0633333333", 0.0)
+    stops.remove(second.id)
+    assert stops.bytes == seeded + first.weight
+    stops.add("0633333333", 0.0)  # the freed bytes hold a new entry
