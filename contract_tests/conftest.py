@@ -2,8 +2,13 @@
 
 By default the suite starts the bundled mock in-process (background thread, port 0).
 --base-url URL --api-key KEY (or SMSPARTNER_BASE_URL, SMSPARTNER_API_KEY) points it at any
-running server instead; that target only ever receives GETs to /message-status, throttled
-and within a request budget, and its API key is scrubbed from every report.
+running server instead; that target only ever receives read-only requests (and sandbox
+sends with --allow-sandbox-sends), throttled and within a request budget, and its API key is
+scrubbed from every report.
+
+A documented fact fails the run; an assumption of the ledger only goes to the conformance
+report and the summary line, unless --strict-assumptions holds it strict. Against the
+bundled mock every assumption is strict: the mock embodies the ledger (or --calibration).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Callable, Generator, Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,12 +24,18 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 
 from mock_server import Settings
-from mock_server.contract import spec
+from mock_server.contract import calibration, spec
+from mock_server.errors import SpecError
 from mock_server.redaction import redact_text
 from mock_server.testing import ServerThread
 
 from .target import KnownMessage, Target
 from .transport import BudgetExhausted, Transport
+from .verdicts import Verdicts
+
+VERDICTS = pytest.StashKey[Verdicts]()
+TARGET = pytest.StashKey[Target]()
+OVERLAY = pytest.StashKey[spec.Overlay]()
 
 settings.register_profile("dev", max_examples=20, deadline=None)
 settings.register_profile(
@@ -84,7 +96,38 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--conformance-report",
         default=None,
         metavar="PATH",
-        help="probe the assumption ledger against the target and write PATH.json and PATH.md",
+        help="write what the run found about each assumption of the ledger to PATH.json "
+        "and PATH.md",
+    )
+    group.addoption(
+        "--strict-assumptions",
+        nargs="?",
+        const="all",
+        default=None,
+        metavar="ID,ID",
+        help="fail on a departure from these assumptions (all when no ids are given), as on "
+        "a documented fact; for a target the ledger or --calibration describes",
+    )
+    group.addoption(
+        "--calibration",
+        default=None,
+        metavar="FILE",
+        help="expect the values of FILE (smspartner-mock calibrate) instead of the ledger's; "
+        "the bundled mock is started with it too",
+    )
+    group.addoption(
+        "--allow-sandbox-sends",
+        action="store_true",
+        default=False,
+        help="probe POST /v1/send with sandbox=1, which the docs say sends nothing and costs "
+        "nothing (any send that could succeed goes to --phone-number)",
+    )
+    group.addoption(
+        "--sandbox-wait",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="how long to wait for a sandbox message's final status (default 30)",
     )
 
 
@@ -98,7 +141,32 @@ def _is_loopback(url: str) -> bool:
         return False
 
 
+def _strict(config: pytest.Config) -> frozenset[str] | None:
+    chosen = config.getoption("--strict-assumptions")
+    if chosen in (None, ""):
+        return frozenset()
+    if chosen == "all":
+        return None
+    ids = frozenset(name.strip() for name in chosen.split(",") if name.strip())
+    unknown = sorted(ids - set(spec.assumptions()))
+    if unknown:
+        raise pytest.UsageError(
+            f"--strict-assumptions names no assumption {unknown}; the ledger has "
+            f"{sorted(spec.assumptions())}"
+        )
+    return ids
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    path = config.getoption("--calibration")
+    try:
+        overlay = spec.Overlay.of(calibration.load(path)) if path else spec.NO_OVERLAY
+    except SpecError as exc:
+        raise pytest.UsageError(f"--calibration: {exc}") from exc
+    config.stash[OVERLAY] = overlay
+    # the suite's expectations read the calibration's values wherever they read the ledger
+    spec.set_overlay(overlay)
+    config.stash[VERDICTS] = Verdicts(_strict(config))
     remote = config.getoption("--base-url")
     profile = os.environ.get("HYPOTHESIS_PROFILE") or ("live" if remote else "dev")
     if remote and not _is_loopback(remote):
@@ -125,12 +193,14 @@ def _mock_target(server: ServerThread) -> Target:
 
 
 @pytest.fixture(scope="session")
-def make_mock() -> Iterator[Callable[..., Target]]:
-    """Factory: a running bundled mock for given Settings fields, one per distinct set."""
+def make_mock(pytestconfig: pytest.Config) -> Iterator[Callable[..., Target]]:
+    """Factory: a running bundled mock for given Settings fields, one per distinct set
+    (under the --calibration the suite expects)."""
     servers: dict[Settings, ServerThread] = {}
+    calibrated = dict(pytestconfig.stash[OVERLAY].values)
 
     def make(**fields: Any) -> Target:
-        wanted = Settings(access_log=False, **fields)
+        wanted = Settings(access_log=False, calibration=calibrated, **fields)
         if wanted not in servers:
             servers[wanted] = ServerThread(wanted).start()
         return _mock_target(servers[wanted])
@@ -143,16 +213,18 @@ def make_mock() -> Iterator[Callable[..., Target]]:
 
 @pytest.fixture(scope="session")
 def target(pytestconfig: pytest.Config, make_mock: Callable[..., Target]) -> Target:
-    """The server under test: --base-url, or the bundled mock."""
+    """The server under test: --base-url, or the bundled mock (every assumption strict)."""
     base_url = pytestconfig.getoption("--base-url")
     if not base_url:
-        return make_mock()
+        pytestconfig.stash[VERDICTS].strict = None
+        pytestconfig.stash[TARGET] = make_mock()
+        return pytestconfig.stash[TARGET]
     api_key = pytestconfig.getoption("--api-key")
     loopback = _is_loopback(base_url)
     rate = pytestconfig.getoption("--rate")
     message_id = pytestconfig.getoption("--message-id")
     phone = pytestconfig.getoption("--phone-number")
-    return Target(
+    pytestconfig.stash[TARGET] = Target(
         base_url=base_url,
         api_key=api_key,
         kind="remote",
@@ -164,8 +236,62 @@ def target(pytestconfig: pytest.Config, make_mock: Callable[..., Target]) -> Tar
             rate=(0.0 if loopback else 5.0) if rate is None else rate,
             budget=pytestconfig.getoption("--max-requests"),
             secrets=(api_key,),
+            sandbox_sends=pytestconfig.getoption("--allow-sandbox-sends"),
         ),
     )
+    return pytestconfig.stash[TARGET]
+
+
+@pytest.fixture(scope="session")
+def verdicts(pytestconfig: pytest.Config) -> Verdicts:
+    """The session's verdicts on the ledger: where departures are settled."""
+    return pytestconfig.stash[VERDICTS]
+
+
+@pytest.fixture(scope="session")
+def settle(verdicts: Verdicts) -> Callable[[Callable[[], None]], None]:
+    """Run a check: a departure from assumptions goes to the report (and fails the test
+    only when one of them is strict); a documented violation fails it."""
+
+    from .checks import Departure  # not at start-up: it builds Hypothesis strategies
+
+    def run(check: Callable[[], None]) -> None:
+        try:
+            check()
+        except Departure as departure:
+            verdicts.settle(departure)
+
+    return run
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Write the conformance report, whatever happened before."""
+    config = session.config
+    path = config.getoption("--conformance-report")
+    if not path or TARGET not in config.stash:
+        return
+    from .conformance import report_document, write_report
+
+    verdicts = config.stash[VERDICTS]
+    strict = verdicts.strict
+    meta = {
+        "sandbox_sends": bool(config.getoption("--allow-sandbox-sends")),
+        "strict": sorted(spec.assumptions()) if strict is None else sorted(strict),
+        "calibration": dict(config.stash[OVERLAY].values),
+    }
+    document = report_document(config.stash[TARGET], verdicts, meta)
+    write_report(Path(path), document, _secrets(config))
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """One line: how many assumptions the run confirmed, contradicted, did not probe."""
+    verdicts = config.stash.get(VERDICTS, None)
+    if verdicts is not None and (verdicts.probed or verdicts.departures):
+        terminalreporter.write_line(verdicts.line())
+        for error in verdicts.errors:
+            terminalreporter.write_line(
+                f"conformance error: {redact_text(error, _secrets(config))}"
+            )
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,10 @@
-"""Scenarios from fixtures/scenarios/*.json, one pytest item per test, against the target."""
+"""Scenarios from fixtures/scenarios/*.json, one pytest item per test, against the target.
+
+Each test names its source: a documented fact ({"documented": reference}, with the parts of
+its expectation that rest on assumptions under "assumed"), an assumption of the ledger
+({"assumption": id}) for the whole expectation, or the mock's own behaviour ({"mock": ...}).
+A failing part that rests on assumptions is a departure, settled like any other.
+"""
 
 from __future__ import annotations
 
@@ -86,8 +92,23 @@ def _send(server: Target, request: dict[str, Any], saved: Mapping[str, str]) -> 
     )
 
 
+PARTS = ("status", "media_type", "headers", "parses", "raw", "schema", "code", "body", "matches")
+
+
+def resting(test: Mapping[str, Any]) -> dict[str, list[str]]:
+    """{part of the expectation: the assumptions it rests on} for a scenario test."""
+    source = test.get("source", {})
+    if "assumption" in source:
+        return {part: [source["assumption"]] for part in PARTS}
+    return {part: list(ids) for part, ids in test.get("assumed", {}).items()}
+
+
 def _exchange(
-    server: Target, request: dict[str, Any], expect: dict[str, Any], saved: dict[str, str]
+    server: Target,
+    request: dict[str, Any],
+    expect: dict[str, Any],
+    saved: dict[str, str],
+    assumed: Mapping[str, list[str]] | None = None,
 ) -> Reply | None:
     """Send a request and check the answer, or check that it fails the expected way."""
     if "failure" in expect:
@@ -95,7 +116,7 @@ def _exchange(
             _send(server, request, saved)
         return None
     reply = _send(server, request, saved)
-    expectation_met(reply, Expectation(**_fill(expect, saved)), server.lang)
+    expectation_met(reply, Expectation(**_fill(expect, saved)), server.lang, assumed)
     return reply
 
 
@@ -128,11 +149,17 @@ def _run_steps(server: Target, steps: list[dict[str, Any]]) -> None:
 
 @pytest.mark.parametrize("scenario", list(load_scenarios()))
 def test_scenario(
-    scenario: dict[str, Any], target: Target, make_mock: Callable[..., Target]
+    scenario: dict[str, Any],
+    target: Target,
+    make_mock: Callable[..., Target],
+    settle: Callable[[Callable[[], None]], None],
 ) -> None:
     """The target answers each scenario's request (or steps) as the scenario expects."""
     server = make_mock(**scenario["settings"]) if "settings" in scenario else target
     if "steps" in scenario:
         _run_steps(server, scenario["steps"])
         return
-    _exchange(server, scenario["request"], scenario["expect"], {"api_key": server.api_key})
+    saved = {"api_key": server.api_key}
+    settle(
+        lambda: _exchange(server, scenario["request"], scenario["expect"], saved, resting(scenario))
+    )

@@ -23,6 +23,18 @@ from mock_server.redaction import redact_query, redact_text
 from .bodies import decode_xml, operation_at
 
 GUARDED_PATH = "/message-status"
+# What a guarded transport sends: requests that read and change nothing. A sandbox send
+# (POST /send with sandbox=1) only when the user allowed it; never /message-cancel.
+READ_ONLY = frozenset(
+    {
+        ("GET", GUARDED_PATH),
+        ("GET", "/bulk-status"),
+        ("GET", "/me"),
+        ("POST", "/multi-status"),
+        ("GET", "/nope"),  # a path no operation has: the 'undocumented-requests' probe
+    }
+)
+SANDBOX_SEND = ("POST", "/send")
 
 
 def encode_query(params: Mapping[str, str]) -> str:
@@ -61,6 +73,15 @@ class Reply:
         return json.loads(self.raw.decode("utf-8"))
 
 
+def _sandboxed(body: bytes | None) -> bool:
+    """Whether a send body asks for the sandbox, or is no JSON a server could send from."""
+    try:
+        data = json.loads(body or b"")
+    except (ValueError, UnicodeDecodeError):
+        return True
+    return isinstance(data, dict) and data.get("sandbox") in (1, "1", True)
+
+
 class BudgetExhausted(Exception):
     """The target's total request budget is spent; no further request is sent."""
 
@@ -69,8 +90,9 @@ class Transport:
     """Sends requests to one base URL ('http://127.0.0.1:8080/v1').
 
     A guarded transport (the one used for any target other than the bundled mock) only sends
-    GET requests to /message-status, at most `rate` per second and `budget` in total, and
-    verifies TLS certificates. secrets are scrubbed from every request it reports.
+    the read-only requests of READ_ONLY, and POST /send with sandbox=1 when sandbox_sends
+    allows it, at most `rate` per second and `budget` in total, and verifies TLS
+    certificates. secrets are scrubbed from every request it reports.
     """
 
     def __init__(
@@ -82,6 +104,7 @@ class Transport:
         rate: float = 0.0,
         budget: int = 0,
         secrets: tuple[str, ...] = (),
+        sandbox_sends: bool = False,
     ) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -99,6 +122,7 @@ class Transport:
         self._last = 0.0
         self._lock = threading.Lock()
         self._secrets = secrets
+        self.sandbox_sends = sandbox_sends
 
     def _connection(self) -> http.client.HTTPConnection:
         if self._scheme == "https":
@@ -107,10 +131,12 @@ class Transport:
             )
         return http.client.HTTPConnection(self._host, self._port, timeout=self._timeout)
 
-    def _admit(self, method: str, path: str) -> None:
-        if self.guarded and (method, path) != ("GET", GUARDED_PATH):
+    def _admit(self, method: str, path: str, body: bytes | None = None) -> None:
+        sandboxed = self.sandbox_sends and (method, path) == SANDBOX_SEND and _sandboxed(body)
+        if self.guarded and (method, path) not in READ_ONLY and not sandboxed:
             raise PermissionError(
-                f"Refusing {method} {path}: against this target only GET {GUARDED_PATH} is sent"
+                f"Refusing {method} {path}: against this target only read-only requests "
+                "are sent, and sandbox sends (sandbox=1) with --allow-sandbox-sends"
             )
         with self._lock:
             if self.budget and self.sent >= self.budget:
@@ -135,7 +161,7 @@ class Transport:
         Transport failures (reset, timeout, incomplete body) propagate as the stdlib raises
         them: ConnectionError, TimeoutError, http.client.IncompleteRead.
         """
-        self._admit(method, path)
+        self._admit(method, path, body)
         target = self._prefix + path + (f"?{raw_query}" if raw_query else "")
         headers = {} if body is None else {"Content-Type": "application/json"}
         connection = self._connection()

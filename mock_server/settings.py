@@ -7,13 +7,24 @@ catalogues (mock_server.contract.spec), and the app keeps it in its MockState.
 from __future__ import annotations
 
 import ipaddress
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from mock_server.contract import spec
+from mock_server.errors import SpecError
 
 MAX_PORT = 65535
 MAX_DELAY = 31_536_000  # one year, as magic-numbers-file.schema.json allows
+
+# The settings that choose the value of a ledger assumption, by assumption id.
+ASSUMPTION_FIELDS = {
+    "message-language": "lang",
+    "date-format": "date_format",
+    "error-http-status": "error_status",
+}
 
 
 @dataclass(frozen=True)
@@ -25,7 +36,10 @@ class Settings:
     when given, replaces the default outcome's delay of magic-numbers.json. admin turns the
     /_mock/ API on; admin_token, when set, is required by it (and it refuses everything
     without one when host is not a loopback address). journal_size bounds the journal;
-    max_messages bounds the outbox (the oldest sends are forgotten past it).
+    max_messages bounds the outbox (the oldest sends are forgotten past it). calibration
+    replaces the ledger's value of some assumptions ({id: value}, as `smspartner-mock
+    calibrate` writes them): the mock then answers as the measured API on those points; it
+    also sets lang, date_format and error_status when they are left at the ledger's value.
     """
 
     host: str = "127.0.0.1"
@@ -41,6 +55,7 @@ class Settings:
     admin_token: str | None = field(default=None, repr=False)  # a secret: not in reprs
     journal_size: int = 500
     max_messages: int = 100_000
+    calibration: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
         for name, value, allowed in (
@@ -69,6 +84,34 @@ class Settings:
                 f"Invalid delivery_delay: {self.delivery_delay!r}; "
                 f"expected 0 to {MAX_DELAY} seconds"
             )
+        self._calibrate()
+
+    def _calibrate(self) -> None:
+        calibration = json.loads(json.dumps(dict(self.calibration)))  # a copy nobody shares
+        for assumption_id, name in ASSUMPTION_FIELDS.items():
+            chosen, ledger = getattr(self, name), spec.ledger_value(assumption_id)
+            if assumption_id not in calibration:
+                if chosen != ledger:
+                    calibration[assumption_id] = chosen
+            elif chosen == ledger:
+                object.__setattr__(self, name, calibration[assumption_id])
+            elif chosen != calibration[assumption_id]:
+                raise ValueError(
+                    f"Invalid {name}: {chosen!r}; the calibration measured "
+                    f"{calibration[assumption_id]!r} for {assumption_id!r}"
+                )
+        try:
+            overlay = spec.Overlay.of(calibration)
+        except SpecError as exc:
+            raise ValueError(f"Invalid calibration: {exc}") from exc
+        object.__setattr__(self, "calibration", overlay.values)
+        object.__setattr__(self, "_overlay", overlay)
+
+    @property
+    def overlay(self) -> spec.Overlay:
+        """The values this mock takes for assumptions, where they differ from the ledger's."""
+        overlay: spec.Overlay = self.__dict__["_overlay"]
+        return overlay
 
 
 def is_loopback(host: str) -> bool:

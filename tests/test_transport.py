@@ -18,14 +18,23 @@ def server() -> ServerThread:
         yield running
 
 
-def test_guarded_transport_only_gets_message_status(server: ServerThread) -> None:
-    """Against a remote target, nothing but GET /message-status leaves the suite."""
+def test_guarded_transport_only_reads(server: ServerThread) -> None:
+    """Against a remote target only read-only requests leave the suite: never a cancel, and
+    a send only with sandbox=1 when sandbox sends are allowed."""
     guarded = Transport(server.base_url, guarded=True)
-    with pytest.raises(PermissionError, match=r"Refusing POST /message-status: .* only GET"):
+    with pytest.raises(PermissionError, match=r"Refusing POST /message-status: .* read-only"):
         guarded.request("POST", "/message-status")
-    with pytest.raises(PermissionError, match="Refusing GET /me"):
-        guarded.get(QUERY, path="/me")
+    with pytest.raises(PermissionError, match="Refusing GET /message-cancel"):
+        guarded.get(QUERY, path="/message-cancel")
+    with pytest.raises(PermissionError, match="Refusing POST /send"):
+        guarded.post("/send", {"apiKey": "k", "sandbox": 1})
     assert guarded.get(QUERY).status == 200
+    assert guarded.get(QUERY, path="/me").status == 200
+    sandboxed = Transport(server.base_url, guarded=True, sandbox_sends=True)
+    with pytest.raises(PermissionError, match="Refusing POST /send"):
+        sandboxed.post("/send", {"apiKey": "k", "phoneNumbers": "0600000000", "message": "x"})
+    assert sandboxed.post("/send", {"apiKey": "k", "sandbox": 1}).status == 200
+    assert sandboxed.post("/send", b"{nope").status == 200  # nothing a server could send
 
 
 def test_budget_stops_requests(server: ServerThread) -> None:

@@ -6,7 +6,10 @@
 The mock starts once per distinct configuration and session (background thread, port 0)
 and is reset before each test. Configure it with a marker,
 @pytest.mark.smspartner_mock(lang="en", date_format="epoch", error_status="4xx"), or by
-overriding the `smspartner_mock_settings` fixture. A mock bug fails the test that caused
+overriding the `smspartner_mock_settings` fixture. A calibration (`smspartner-mock
+calibrate`) makes the mock answer as the measured API: the marker's
+calibration="calibration.json" (or a {id: value} dict), or --smspartner-mock-calibration
+FILE for every test. A mock bug fails the test that caused
 it: a body the mock refused to send because it broke its schema, or an exception in one of
 its handlers (named by type and message).
 
@@ -18,11 +21,13 @@ HTTP API, as they would against a mock in another process.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 
+from mock_server.contract import calibration
 from mock_server.settings import Settings
 from mock_server.testing.admin_client import AdminClient
 from mock_server.testing.server import ServerThread
@@ -133,11 +138,21 @@ class _Servers:
             server.stop()
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.getgroup("smspartner_mock").addoption(
+        "--smspartner-mock-calibration",
+        default=None,
+        metavar="FILE",
+        help="calibration file (smspartner-mock calibrate) for every smspartner_mock whose "
+        "marker names none",
+    )
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "smspartner_mock(**settings): configure the smspartner_mock fixture "
-        "(lang, date_format, error_status, api_keys, fixtures)",
+        "(lang, date_format, error_status, api_keys, fixtures, calibration)",
     )
 
 
@@ -157,6 +172,11 @@ def smspartner_mock_settings(request: pytest.FixtureRequest) -> Settings:
     options.setdefault("access_log", False)
     if "api_keys" in options:
         options["api_keys"] = tuple(options["api_keys"])
+    default = request.config.getoption("--smspartner-mock-calibration")
+    if default is not None:
+        options.setdefault("calibration", default)
+    if isinstance(options.get("calibration"), str | Path):
+        options["calibration"] = calibration.load(Path(options["calibration"]))
     return Settings(**options)
 
 
