@@ -532,11 +532,11 @@ def _xml_layout(p: Prober) -> Observation:
     text = reply.raw.decode("utf-8", "replace")
     newline = "\r\n" if "\r\n" in text else "\n" if "\n" in text else ""
     lines = text.split(newline) if newline else [text]
-    entries = [line for line in lines if "<entry>" in line]
+    entries = [line for line in lines if "<entry>" in line] if newline else []
     indent = entries[0][: entries[0].index("<entry>")] if entries else ""
     layout = {"indent": indent, "newline": newline}
     ok = (
-        bool(entries)
+        (bool(entries) or not newline)
         and not indent.strip(" \t")
         and all(
             line.startswith(indent + "<entry>") and line == line.rstrip() and "> " not in line

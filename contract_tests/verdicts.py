@@ -75,7 +75,8 @@ class Verdicts:
     def __init__(self, strict: frozenset[str] | None = frozenset()) -> None:
         self.strict = strict
         self.findings: dict[str, Finding] = {}
-        self.departures: dict[str, tuple[int, str]] = {}
+        # by the assumptions each departure rests on: (how many, the first one)
+        self.departures: dict[tuple[str, ...], tuple[int, str]] = {}
         self.errors: list[str] = []
         self.probed = False
 
@@ -84,9 +85,8 @@ class Verdicts:
 
     def settle(self, departure: Departure) -> None:
         """Record a departure; raise it when one of its assumptions is held strict."""
-        for name in departure.assumptions:
-            count, first = self.departures.get(name, (0, str(departure)))
-            self.departures[name] = (count + 1, first)
+        count, first = self.departures.get(departure.assumptions, (0, str(departure)))
+        self.departures[departure.assumptions] = (count + 1, first)
         if self.is_strict(departure.assumptions):
             raise departure
 
@@ -96,9 +96,16 @@ class Verdicts:
     def all(self) -> list[Finding]:
         """Every assumption of the ledger, in its order, with what the run found.
 
-        An assumption no probe measured but a check saw departed from is contradicted, with
-        the first departure as the observation.
+        A departure rests on one or more assumptions. When a probe contradicted some of them,
+        they explain it; otherwise each of them is contradicted, with the first departure as
+        the observation (the run saw what the ledger does not predict).
         """
+        contradicted = {i for i, f in self.findings.items() if f.verdict == "contradicted"}
+        seen: dict[str, tuple[int, str]] = {}
+        for ids, (count, first) in self.departures.items():
+            for name in [i for i in ids if i in contradicted] or ids:
+                before = seen.get(name, (0, first))
+                seen[name] = (before[0] + count, before[1])
         out = []
         for entry in spec.assumptions().values():
             finding = self.findings.get(entry.id) or Finding(
@@ -108,12 +115,11 @@ class Verdicts:
                 entry.decision,
                 "the probes did not run (test_assumptions_are_probed was not selected)",
             )
-            seen = self.departures.get(entry.id)
-            if seen:
-                finding.departures = seen
+            if entry.id in seen:
+                finding.departures = seen[entry.id]
                 if finding.verdict != "contradicted":
                     finding.verdict = "contradicted"
-                    finding.observed = _received(seen[1])
+                    finding.observed = _received(seen[entry.id][1])
                     finding.observed_value = MISSING
             out.append(finding)
         return out

@@ -33,7 +33,7 @@ def mock_imports(path: Path) -> set[str]:
 
 @pytest.mark.parametrize("path", CONTRACT_TESTS, ids=lambda p: p.name)
 def test_contract_tests_import_only_the_contract(path: Path) -> None:
-    """contract_tests/* import the contract, redaction and errors only (conftest: the runner too)."""
+    """contract_tests/* import the contract, redaction, errors (conftest: the runner too)."""
     assert mock_imports(path) <= ALLOWED_IN.get(path.name, ALLOWED)
 
 
