@@ -41,8 +41,17 @@ settings.register_profile("dev", max_examples=20, deadline=None)
 settings.register_profile(
     "ci", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
-# The project's own runs of the whole suite against many variants of the mock: a few examples.
+# The project's own runs of the whole suite against many variants of the mock: a few examples
+# ('quick'), or enough to find each defect without shrinking what they find ('find').
 settings.register_profile("quick", max_examples=4, deadline=None, database=None)
+settings.register_profile(
+    "find",
+    max_examples=20,
+    deadline=None,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=[HealthCheck.too_slow],
+)
 # Remote targets: few examples, explicit ones first, no deadline, nothing replayed from disk.
 settings.register_profile(
     "live",
@@ -56,6 +65,10 @@ settings.register_profile(
 
 def _env_default(name: str, fallback: str | None = None) -> str | None:
     return os.environ.get(name) or fallback
+
+
+def _budget(value: str | None) -> int | None:
+    return None if value is None else int(value)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -91,8 +104,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--max-requests",
         type=int,
-        default=int(_env_default("SMSPARTNER_MAX_REQUESTS", "400") or 400),
-        help="total request budget for a remote target (default 400)",
+        default=_budget(_env_default("SMSPARTNER_MAX_REQUESTS")),
+        help="total request budget for a remote target (default 400; none for loopback, "
+        "where shrinking a failure may take many requests)",
     )
     group.addoption(
         "--conformance-report",
@@ -243,12 +257,18 @@ def target(pytestconfig: pytest.Config, make_mock: Callable[..., Target]) -> Tar
             base_url,
             guarded=True,
             rate=(0.0 if loopback else 5.0) if rate is None else rate,
-            budget=pytestconfig.getoption("--max-requests"),
+            budget=_chosen_budget(pytestconfig.getoption("--max-requests"), loopback),
             secrets=(api_key,),
             sandbox_sends=pytestconfig.getoption("--allow-sandbox-sends"),
         ),
     )
     return pytestconfig.stash[TARGET]
+
+
+def _chosen_budget(chosen: int | None, loopback: bool) -> int:
+    if chosen is not None:
+        return chosen
+    return 0 if loopback else 400
 
 
 @pytest.fixture(scope="session")

@@ -29,7 +29,7 @@ def run_suite(server: ServerThread, *extra: str) -> subprocess.CompletedProcess[
         **os.environ,
         "SMSPARTNER_MESSAGE_ID": "1111",
         "SMSPARTNER_PHONE_NUMBER": "0600000000",
-        "HYPOTHESIS_PROFILE": "dev",
+        "HYPOTHESIS_PROFILE": "find",
     }
     command = [sys.executable, "-m", "pytest", "contract_tests", "-q", "-x"]
     command += ["-p", "no:cacheprovider", "--base-url", server.base_url, "--api-key", SECRET]
