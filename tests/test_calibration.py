@@ -216,3 +216,21 @@ def test_plugin_option_and_marker_path(pytester: pytest.Pytester, tmp_path: Path
         "-p", "no:cacheprovider", "--smspartner-mock-calibration", str(epoch)
     )
     result.assert_outcomes(passed=2)
+
+
+def test_cancelling_refunds_per_the_calibration() -> None:
+    """A cancelled scheduled send gives its credits back, but not under 'cancel-refund'
+    false."""
+    for refund in (True, False):
+        settings = Settings(access_log=False, calibration={"cancel-refund": refund})
+        with ServerThread(settings) as server:
+            client = AdminClient(server.base_url, api_key=sorted(server.api_keys)[0])
+            me = f"{server.base_url}/me?apiKey={client.api_key}"
+            before = json.loads(urlopen(me).read())["credits"]["creditSms"]
+            sent = client.send(
+                "0600000000", "x", scheduledDeliveryDate=_tomorrow(), time=10, minute=0
+            )
+            url = f"{server.base_url}/message-cancel?apiKey={client.api_key}"
+            assert json.loads(urlopen(f"{url}&messageId={sent['message_id']}").read())["success"]
+            after = json.loads(urlopen(me).read())["credits"]
+        assert after["creditSms"] == (before if refund else before - 1)
