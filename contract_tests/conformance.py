@@ -1,129 +1,386 @@
 """Probing the assumption ledger against a target, and the conformance report.
 
-Each assumption in schemas/assumptions.json whose id has a probe in PROBES is tested with a
-few requests. The answer is compared with the ledger's decision: 'confirmed',
-'contradicted', or 'not probed' with the reason. A contradicted assumption is a finding for
-the ledger, not a contract failure; a probe's answer that breaks the documented contract
-(schema, code) still fails the suite, through the checks.
+Each assumption of schemas/assumptions.json that can be measured safely has a probe here: a
+few requests whose answers are read as a value of the ledger entry's form (an order of
+codes, a format, a rule), compared with the value in force (the ledger's, or the
+calibration's given with --calibration). A probe never raises on a departure: it records
+the requests it sent (status, code, body excerpt) and its verdict, confirmed, contradicted
+(with the observed value) or not probed (with the reason). Only a documented-contract
+violation or a transport failure is an error; it is listed, the report is still written,
+and the run fails.
+
+Read-only operations (message-status, bulk-status, multi-status, me, an unknown path) are
+always probed. Sends only with --allow-sandbox-sends, and only with sandbox=1, which the
+docs say sends nothing and costs nothing; every send that could succeed goes to the user's
+own --phone-number. Cancelling is never probed: it changes the account.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from mock_server.contract import spec
 from mock_server.redaction import redact_text
 
 from . import oracle
-from .checks import Exchange, run_checks
+from .checks import ContractViolation, Exchange, run_checks
 from .strategies import Query
 from .target import Target
-from .transport import Reply
+from .transport import BudgetExhausted, Reply
+from .verdicts import MISSING, Evidence, Finding, Verdicts
 
 ABSENT_ID = "999999999999"  # in the range of strategies.ABSENT_IDS: no real message has it
 WRONG_KEY = "not-a-key-of-this-account"
+SOME_PHONE = "0600000000"  # in requests that fail before any number is looked up or sent
+KEY = "{key}"  # stands for the target's API key until the request is sent
+SANDBOX_TEXT = "SMS Partner contract kit: sandbox probe"
+
+CANCEL_REASON = (
+    "would send GET /v1/message-cancel, which cancels a message: the suite never sends it"
+)
+SANDBOX_REASON = (
+    "needs --allow-sandbox-sends (POST /v1/send with sandbox=1, which the docs say sends "
+    "nothing and costs nothing)"
+)
+KNOWN_REASON = "needs a message the target holds: --message-id and --phone-number"
 
 
-@dataclass(frozen=True)
-class Finding:
-    """What one probe found about one assumption."""
+class NotProbed(Exception):
+    """A probe that could not measure its assumption, and why."""
 
-    id: str
-    question: str
+
+@dataclass
+class Observation:
+    """What a probe saw: in words, and as a value of the ledger entry's form when it is one.
+
+    confirmed decides the verdict of an observation without a value (None: contradicted).
+    """
+
     expected: str
     observed: str
-    verdict: str  # "confirmed", "contradicted" or "not probed"
+    value: Any = MISSING
+    confirmed: bool | None = None
 
 
 class Prober:
-    """Sends probe queries to a target, each checked against the contract on the way."""
+    """Sends a probe's requests: each answer is checked against the documented contract
+    only, and recorded as evidence."""
 
-    def __init__(self, target: Target) -> None:
+    def __init__(self, target: Target, *, sandbox_sends: bool = False, wait: float = 30.0):
         self.target = target
+        self.sandbox_sends = sandbox_sends
+        self.wait = wait
+        self.evidence: list[Evidence] = []
+        self._sent: dict[str, Any] | None = None
 
-    def send(self, *pairs: tuple[str, str], raw_plus: bool = False) -> tuple[Reply, Any]:
-        query = Query(
-            tuple((k, v.replace("{key}", self.target.api_key)) for k, v in pairs), raw_plus
+    def _fill(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return value.replace(KEY, self.target.api_key)
+        if isinstance(value, dict):
+            return {k: self._fill(v) for k, v in value.items()}
+        return value
+
+    def _record(self, reply: Reply, data: Any) -> None:
+        code = data.get("code") if isinstance(data, Mapping) else None
+        excerpt = self.target.transport.redact(reply.raw[:200].decode("utf-8", "replace"))
+        self.evidence.append(Evidence(reply.request, reply.status, code, excerpt))
+
+    def get(
+        self, path: str, *pairs: tuple[str, str], raw_plus: bool = False, check: bool = True
+    ) -> tuple[Reply, Any]:
+        """GET path with the query pairs ({key} is the target's key); (reply, body)."""
+        query = Query(tuple((k, self._fill(v)) for k, v in pairs), raw_plus)
+        reply = self.target.transport.get(query.raw(), path=path)
+        return reply, self._checked(query, reply, check)
+
+    def post(self, path: str, body: Any, *, check: bool = True) -> tuple[Reply, Any]:
+        """POST a JSON body (bytes as they are); (reply, body)."""
+        reply = self.target.transport.post(path, self._fill(body))
+        return reply, self._checked(Query(()), reply, check)
+
+    def _checked(self, query: Query, reply: Reply, check: bool) -> Any:
+        data: Any = None
+        if check:
+            run_checks(Exchange(query, reply, self.target))
+            data = reply.data()
+        else:
+            try:
+                data = reply.data()
+            except (ValueError, UnicodeDecodeError):
+                data = None
+        self._record(reply, data)
+        return data
+
+    def sandbox_send(self) -> dict[str, Any]:
+        """One sandbox send to the known number, and what followed: its answer, /v1/me
+        before and after, its status at once (and the time it was asked)."""
+        if self._sent is None:
+            phone = self.known().phone_number
+            _, before = self.get("/me", ("apiKey", KEY))
+            started = time.time()
+            _, answer = self.post(
+                "/send",
+                {"apiKey": KEY, "phoneNumbers": phone, "message": SANDBOX_TEXT, "sandbox": 1},
+            )
+            if not (isinstance(answer, Mapping) and answer.get("success") is True):
+                raise NotProbed(f"the sandbox send was refused: {json.dumps(answer)[:200]}")
+            _, after = self.get("/me", ("apiKey", KEY))
+            status = self.status(str(answer["message_id"]), phone)
+            self._sent = {
+                "answer": answer,
+                "before": before,
+                "after": after,
+                "status": status,
+                "started": started,
+            }
+        return self._sent
+
+    def status(self, message_id: str, phone: str) -> Any:
+        _, data = self.get(
+            "/message-status", ("apiKey", KEY), ("messageId", message_id), ("phoneNumber", phone)
         )
-        reply = self.target.transport.get(query.raw())
-        expected = (
-            None
-            if query.repeated
-            else oracle.expected_code(query.params(), self.target.api_key, self.target.known)
-        )
-        run_checks(Exchange(query, reply, self.target, expected))
-        return reply, reply.data()
+        return data
+
+    def known(self) -> Any:
+        if self.target.known is None:
+            raise NotProbed(KNOWN_REASON)
+        return self.target.known
 
 
 def _code(data: Any) -> Any:
     return data.get("code") if isinstance(data, Mapping) else None
 
 
-Probe = Callable[[Prober], tuple[str, str, bool | None]]
+def _faults(operation: str, present: Mapping[str, Any], conditions: Iterable[str]) -> frozenset:
+    """The codes of operation whose fault a request has: present holds the parameters given
+    (apiKey as KEY when right), conditions the operation's own trigger kinds that hold."""
+    out = set()
+    held = set(conditions)
+    for code in spec.control_codes(operation).values():
+        kind = code.trigger["kind"]
+        if (
+            (kind == "missing" and code.trigger["parameter"] not in present)
+            or (kind == "unknown-api-key" and present.get("apiKey") != KEY)
+            or kind in held
+        ):
+            out.add(code.code)
+    return frozenset(out)
 
 
-def _precedence(p: Prober) -> tuple[str, str, bool | None]:
-    order = spec.assumed("message-status-code-precedence")
-    pairs = [
-        ("no apiKey, no phoneNumber", [("messageId", ABSENT_ID)]),
-        ("no phoneNumber, no messageId", [("apiKey", "{key}")]),
-        ("wrong apiKey, no phoneNumber", [("apiKey", WRONG_KEY), ("messageId", ABSENT_ID)]),
-        ("wrong apiKey, no messageId", [("apiKey", WRONG_KEY), ("phoneNumber", "0600000000")]),
-        (
-            "wrong apiKey, unknown message",
-            [("apiKey", WRONG_KEY), ("messageId", ABSENT_ID), ("phoneNumber", "0600000000")],
-        ),
+def _order(operation: str, observations: list[tuple[frozenset, Any]]) -> Observation:
+    assumed = spec.assumed(spec.precedence_id(operation))
+    seen = [(sorted(faults), code) for faults, code in observations]
+    ints = [(faults, code) for faults, code in observations if type(code) is int]
+    order = oracle.order_from(ints, operation) if len(ints) == len(observations) else None
+    described = "; ".join(f"faults {f} answered {c!r}" for f, c in seen)
+    if order is None:
+        return Observation(f"order {assumed}", f"no order explains: {described}")
+    return Observation(f"order {assumed}", f"order {order} ({described})", order)
+
+
+def _status_precedence(p: Prober) -> Observation:
+    observations = []
+    for key in ("absent", WRONG_KEY, KEY):
+        for phone in (False, True):
+            for message_id in (None, ABSENT_ID):
+                pairs = [] if key == "absent" else [("apiKey", key)]
+                if message_id:
+                    pairs.append(("messageId", message_id))
+                if phone:
+                    pairs.append(("phoneNumber", SOME_PHONE))
+                faults = _faults(spec.STATUS, dict(pairs), ["unknown-message"])
+                if len(faults) > 1:
+                    observations.append((faults, _code(p.get("/message-status", *pairs)[1])))
+    return _order(spec.STATUS, observations)
+
+
+def _bulk_precedence(p: Prober) -> Observation:
+    observations = []
+    for key in ("absent", WRONG_KEY, KEY):
+        for message_id in (None, ABSENT_ID):
+            pairs = [] if key == "absent" else [("apiKey", key)]
+            if message_id:
+                pairs.append(("messageId", message_id))
+            faults = _faults("bulk-status", dict(pairs), ["unknown-message"])
+            if len(faults) > 1:
+                observations.append((faults, _code(p.get("/bulk-status", *pairs)[1])))
+    return _order("bulk-status", observations)
+
+
+def _me_precedence(p: Prober) -> Observation:
+    observations = []
+    for pairs in ([], [("apiKey", WRONG_KEY)]):
+        faults = _faults("me", dict(pairs), [])
+        observations.append((faults, _code(p.get("/me", *pairs)[1])))
+    return _order("me", observations)
+
+
+def _limit(operation: str, kind: str) -> int:
+    """The documented limit (schemas/rules.json) behind a trigger kind of an operation."""
+    rule = next(
+        c.trigger["rule"]
+        for c in spec.control_codes(operation).values()
+        if c.trigger["kind"] == kind
+    )
+    limit: int = spec.rule(rule)
+    return limit
+
+
+def _many(count: int) -> list[dict[str, str]]:
+    return [{"phoneNumber": "+33600000000", "messageId": ABSENT_ID} for _ in range(count)]
+
+
+def _multi_precedence(p: Prober) -> Observation:
+    limit = _limit("multi-status", "too-many")
+    bodies: list[tuple[Any, Iterable[str]]] = [
+        (b"{nope", ["malformed-body", "empty-list"]),
+        ({"SMSStatut_List": []}, ["empty-list"]),
+        ({"apiKey": WRONG_KEY, "SMSStatut_List": []}, ["empty-list"]),
+        ({"apiKey": WRONG_KEY, "SMSStatut_List": _many(limit + 1)}, ["too-many"]),
+        ({"SMSStatut_List": _many(limit + 1)}, ["too-many"]),
     ]
-    observed = {name: _code(p.send(*query)[1]) for name, query in pairs}
-    expected = {name: oracle.expected_code(dict(q), "{key}", None) for name, q in pairs}
-    return f"order {order}: {expected}", str(observed), observed == expected
+    observations = []
+    for body, kinds in bodies:
+        present = body if isinstance(body, dict) else {}
+        faults = _faults("multi-status", present, kinds)
+        observations.append((faults, _code(p.post("/multi-status", body)[1])))
+    return _order("multi-status", observations)
 
 
-def _empty_parameter(p: Prober) -> tuple[str, str, bool | None]:
-    _, data = p.send(("apiKey", ""), ("messageId", ABSENT_ID), ("phoneNumber", "0600000000"))
-    expected = oracle.expected_code({"apiKey": ""}, "{key}", None)
-    return f"code {expected} for apiKey=", f"code {_code(data)}", _code(data) == expected
+def _multi_entry(p: Prober) -> Observation:
+    known = p.known()
+    body = {
+        "apiKey": KEY,
+        "SMSStatut_List": [
+            {"phoneNumber": known.phone_number, "messageId": known.message_id},
+            {"phoneNumber": known.phone_number, "messageId": ABSENT_ID},
+        ],
+    }
+    _, data = p.post("/multi-status", body)
+    entries = data.get("StatutResponse_List", []) if isinstance(data, Mapping) else []
+    codes = [_code(entry) for entry in entries]
+    assumed = spec.assumed("multi-status-entry-code-precedence")
+    if len(codes) != 2 or type(codes[1]) is not int:
+        return Observation(f"entry codes {assumed}", f"entries {json.dumps(entries)[:200]}")
+    return Observation(f"code {assumed[0]} for the unknown entry", f"code {codes[1]}", [codes[1]])
 
 
-def _error_http_status(p: Prober) -> tuple[str, str, bool | None]:
-    reply, _ = p.send(("apiKey", "{key}"), ("messageId", ABSENT_ID), ("phoneNumber", "0600000000"))
-    wanted = spec.assumed("error-http-status")
-    return f"HTTP {wanted} for code 4", f"HTTP {reply.status}", str(reply.status) == wanted
+def _send_precedence(p: Prober) -> Observation:
+    phone = p.target.known.phone_number if p.target.known else SOME_PHONE
+    many = ",".join(f"+336{n:08d}" for n in range(_limit("send", "too-many") + 1))
+    long = "x" * 2000
+    # every request has a fault that refuses it whatever the order (a wrong or missing key,
+    # or no message), so that none can ever send
+    bodies: list[tuple[Any, Iterable[str]]] = [
+        (b"{nope", ["malformed-body", "invalid"]),
+        ({"sandbox": 1}, ["invalid"]),
+        ({"apiKey": WRONG_KEY, "sandbox": 1}, ["invalid"]),
+        ({"phoneNumbers": phone, "message": "x", "sandbox": 1}, []),
+        ({"apiKey": WRONG_KEY, "phoneNumbers": many, "message": "x", "sandbox": 1}, ["too-many"]),
+        ({"apiKey": KEY, "phoneNumbers": many, "sandbox": 1}, ["too-many", "invalid"]),
+        ({"apiKey": WRONG_KEY, "phoneNumbers": phone, "message": long, "sandbox": 1}, ["too-long"]),
+        ({"apiKey": KEY, "sandbox": 1}, ["invalid"]),
+    ]
+    observations = []
+    for body, kinds in bodies:
+        present = body if isinstance(body, dict) else {}
+        faults = _faults("send", present, kinds)
+        observations.append((faults, _code(p.post("/send", body)[1])))
+    return _order("send", observations)
 
 
-def _format_answer(p: Prober, value: str, wanted: str) -> tuple[str, str, bool | None]:
-    reply, _ = p.send(
+def _empty_parameter(p: Prober) -> Observation:
+    def code(value: str) -> Any:
+        pairs = [("apiKey", value), ("messageId", ABSENT_ID), ("phoneNumber", SOME_PHONE)]
+        return _code(p.get("/message-status", *pairs)[1])
+
+    missing = spec.control_codes()[1].code
+    unknown = next(
+        c.code for c in spec.control_codes().values() if c.trigger["kind"] == "unknown-api-key"
+    )
+    assumed = spec.assumed("empty-parameter")
+    empty = code("")
+    found = {char: code(char) for char in oracle.ALL_BLANKS}
+    described = f"apiKey='' code {empty}; " + ", ".join(
+        f"{char!r} code {c}" for char, c in found.items()
+    )
+    expected = f"code {missing} for '' and for each of {assumed['whitespace']!r}"
+    if empty == unknown and all(c == unknown for c in found.values()):
+        return Observation(expected, described, {"treat_as": "present", "whitespace": ""})
+    if empty != missing or not all(c in (missing, unknown) for c in found.values()):
+        return Observation(expected, described)
+    blanks = "".join(char for char, c in found.items() if c == missing)
+    return Observation(expected, described, {"treat_as": "missing", "whitespace": blanks})
+
+
+def _error_http_status(p: Prober) -> Observation:
+    requests = [
+        [("messageId", ABSENT_ID), ("phoneNumber", SOME_PHONE)],
+        [("apiKey", KEY), ("messageId", ABSENT_ID), ("phoneNumber", SOME_PHONE)],
+        [("apiKey", WRONG_KEY), ("messageId", ABSENT_ID), ("phoneNumber", SOME_PHONE)],
+    ]
+    statuses = {}
+    for pairs in requests:
+        reply, data = p.get("/message-status", *pairs)
+        statuses[_code(data)] = reply.status
+    codes = spec.control_codes()
+    expected = f"HTTP {spec.assumed('error-http-status')} for codes {list(statuses)}"
+    observed = ", ".join(f"code {c}: HTTP {s}" for c, s in statuses.items())
+    if all(s == 200 for s in statuses.values()):
+        return Observation(expected, observed, "200")
+    if all(c in codes and s == codes[c].http_status for c, s in statuses.items()):
+        return Observation(expected, observed, "4xx")
+    return Observation(expected, observed)
+
+
+def _format_of(p: Prober, value: str) -> str:
+    reply, _ = p.get(
+        "/message-status",
         ("apiKey", WRONG_KEY),
         ("messageId", ABSENT_ID),
-        ("phoneNumber", "0600000000"),
+        ("phoneNumber", SOME_PHONE),
         ("_format", value),
     )
-    media_type = spec.MEDIA_TYPES[wanted]
-    return f"_format={value} answers {media_type}", reply.media_type, reply.media_type == media_type
+    formats = {media: fmt for fmt, media in spec.MEDIA_TYPES.items()}
+    return formats.get(reply.media_type, reply.media_type or "no Content-Type")
 
 
-def _format_case(p: Prober) -> tuple[str, str, bool | None]:
-    return _format_answer(p, "Xml", "xml")
+def _format_case(p: Prober) -> Observation:
+    found = {value: _format_of(p, value) for value in ("Xml", "Json")}
+    observed = ", ".join(f"_format={v} answers {f}" for v, f in found.items())
+    expected = f"{spec.assumed('format-case')}: _format=Xml answers xml, _format=Json json"
+    if found == {"Xml": "xml", "Json": "json"}:
+        return Observation(expected, observed, "case-insensitive")
+    if found["Xml"] == found["Json"] and found["Xml"] in spec.MEDIA_TYPES:
+        return Observation(expected, observed, "case-sensitive")
+    return Observation(expected, observed)
 
 
-def _unknown_format(p: Prober) -> tuple[str, str, bool | None]:
-    return _format_answer(p, "yaml", spec.assumed("unknown-format"))
+def _unknown_format(p: Prober) -> Observation:
+    found = _format_of(p, "yaml")
+    wanted = spec.assumed("unknown-format")
+    observed = f"_format=yaml answers {found}"
+    value = found if found in spec.MEDIA_TYPES else MISSING
+    return Observation(f"_format=yaml answers {wanted}", observed, value)
 
 
-def _known_lookups(p: Prober) -> dict[str, Any]:
-    known = p.target.known
-    assert known is not None
+def _lookups(p: Prober) -> dict[str, Any]:
+    known = p.known()
     found = {}
     for form, number in sorted(oracle.phone_forms(known.phone_number).items()):
         raw_plus = form == "unencoded-plus"
-        _, found[form] = p.send(
-            ("apiKey", "{key}"),
+        _, found[form] = p.get(
+            "/message-status",
+            ("apiKey", KEY),
             ("messageId", known.message_id),
             ("phoneNumber", "+" + number.lstrip() if raw_plus else number),
             raw_plus=raw_plus,
@@ -131,164 +388,438 @@ def _known_lookups(p: Prober) -> dict[str, Any]:
     return found
 
 
-def _phone_formats(p: Prober) -> tuple[str, str, bool | None]:
-    found = {form: _code(data) for form, data in _known_lookups(p).items()}
-    return (
-        f"code {oracle.success_code()} in every form",
-        str(found),
-        set(found.values()) == {oracle.success_code()},
+def _phone_candidates() -> list[dict[str, Any]]:
+    ledger = spec.ledger_value("phone-formats")
+    values = [spec.assumed("phone-formats"), *spec.choices("phone-formats")]
+    for national in (ledger["national_prefix"], None):
+        for prefixes in (["+", "00"], ["+"], ["00"], []):
+            for plus in (ledger["unencoded_plus"], None):
+                values.append(
+                    {
+                        "national_prefix": national,
+                        "country_code": ledger["country_code"],
+                        "international_prefixes": prefixes,
+                        "unencoded_plus": plus,
+                    }
+                )
+    return values
+
+
+def _phone_formats(p: Prober) -> Observation:
+    known = p.known()
+    success = oracle.success_code()
+    found = {form: _code(data) == success for form, data in _lookups(p).items()}
+    forms = oracle.phone_forms(known.phone_number)
+    expected = "found in the forms " + ", ".join(
+        form
+        for form in sorted(forms)
+        if _finds(spec.assumed("phone-formats"), forms[form], known.phone_number)
+    )
+    observed = "found in the forms " + (", ".join(f for f, ok in found.items() if ok) or "none")
+    for rules in _phone_candidates():
+        if all(_finds(rules, forms[form], known.phone_number) == ok for form, ok in found.items()):
+            return Observation(expected, observed, rules)
+    return Observation(expected, observed)
+
+
+def _finds(rules: Mapping[str, Any], given: str, stored: str) -> bool:
+    return oracle.lookup_key(given, rules) == oracle.lookup_key(stored, rules)
+
+
+def _number_echo(p: Prober) -> Observation:
+    known = p.known()
+    forms = oracle.phone_forms(known.phone_number)
+    success = oracle.success_code()
+    numbers = {
+        form: data.get("number") for form, data in _lookups(p).items() if _code(data) == success
+    }
+    if len(numbers) < 2:
+        raise NotProbed("only one form of the number finds the message ('phone-formats')")
+    observed = json.dumps(numbers)
+    expected = f"'number' is the {spec.assumed('number-echo')} one"
+    if len(set(numbers.values())) == 1:
+        return Observation(expected, observed, "stored")
+    if all(number == forms[form].strip() for form, number in numbers.items()):
+        return Observation(expected, observed, "request")
+    return Observation(expected, observed)
+
+
+def _date_kind(date: Any) -> str | None:
+    definitions = spec.schema(spec.OK)["definitions"]
+    for kind in spec.choices("date-format"):
+        if re.fullmatch(definitions[f"{kind}Date"]["pattern"].strip("^$"), str(date)):
+            return str(kind)
+    return None
+
+
+def _date_format(p: Prober) -> Observation:
+    known = p.known()
+    data = p.status(known.message_id, known.phone_number)
+    date = data.get("date") if isinstance(data, Mapping) else None
+    kind = _date_kind(date)
+    return Observation(
+        f"the {spec.assumed('date-format')} form",
+        f"{date!r} ({kind or 'neither form'})",
+        kind if kind else MISSING,
     )
 
 
-def _number_echo(p: Prober) -> tuple[str, str, bool | None]:
-    numbers = {form: data.get("number") for form, data in _known_lookups(p).items()}
-    same = len(set(numbers.values())) == 1
-    return "the same stored number whatever form is sent", str(numbers), same
+def _bulk_multi_date(p: Prober) -> Observation:
+    known = p.known()
+    _, data = p.get("/bulk-status", ("apiKey", KEY), ("messageId", known.message_id))
+    entries = data.get("StatutResponse_List", []) if isinstance(data, Mapping) else []
+    dates = [entry.get("date") for entry in entries if isinstance(entry, Mapping)]
+    kinds = {_date_kind(date) for date in dates}
+    expected = f"the {spec.assumed('bulk-multi-date-format')} form"
+    if len(kinds) == 1 and None not in kinds:
+        return Observation(expected, f"{dates[:3]!r}", kinds.pop())
+    return Observation(expected, f"{dates[:3]!r} ({data if not dates else 'mixed forms'})")
 
 
-def _date_format(p: Prober) -> tuple[str, str, bool | None]:
-    data = next(iter(_known_lookups(p).values()))
-    wanted = spec.assumed("date-format")
-    pattern = spec.schema(spec.OK)["definitions"][f"{wanted}Date"]["pattern"]
-    date = str(data.get("date"))
-    return (
-        f"{wanted} form ({pattern})",
-        repr(date),
-        re.fullmatch(pattern.strip("^$"), date) is not None,
+def _message_language(p: Prober) -> Observation:
+    _, data = p.get("/message-status", ("messageId", ABSENT_ID), ("phoneNumber", SOME_PHONE))
+    texts = spec.control_codes()[1].message if _code(data) == 1 else {}
+    message = data.get("message") if isinstance(data, Mapping) else None
+    lang = next((lang for lang, text in texts.items() if text == message), MISSING)
+    wanted = spec.assumed("message-language")
+    return Observation(f"{wanted}: {texts.get(wanted, '?')!r}", repr(message), lang)
+
+
+def _repeated_parameter(p: Prober) -> Observation:
+    known = p.target.known
+    message_id, phone = (known.message_id, known.phone_number) if known else (ABSENT_ID, SOME_PHONE)
+    pairs = [("apiKey", WRONG_KEY), ("apiKey", KEY), ("messageId", message_id)]
+    _, data = p.get("/message-status", *pairs, ("phoneNumber", phone))
+    right = oracle.expected_code(
+        {"apiKey": "k", "messageId": message_id, "phoneNumber": phone}, "k", known
     )
-
-
-def _message_language(p: Prober) -> tuple[str, str, bool | None]:
-    _, data = p.send(("messageId", ABSENT_ID), ("phoneNumber", "0600000000"))
-    lang = spec.assumed("message-language")
-    wanted = (
-        spec.control_codes()[_code(data)].message[lang]
-        if _code(data) in spec.control_codes()
-        else "?"
+    wrong = oracle.expected_code(
+        {"apiKey": WRONG_KEY, "messageId": message_id, "phoneNumber": phone}, "k", known
     )
-    return f"{lang}: {wanted!r}", repr(data.get("message")), data.get("message") == wanted
-
-
-def _repeated_parameter(p: Prober) -> tuple[str, str, bool | None]:
-    _, data = p.send(
-        ("apiKey", WRONG_KEY),
-        ("apiKey", "{key}"),
-        ("messageId", ABSENT_ID),
-        ("phoneNumber", "0600000000"),
-    )
+    value = {right: "last", wrong: "first"}.get(_code(data), MISSING) if right != wrong else MISSING
     rule = spec.assumed("repeated-parameter")
-    last = oracle.expected_code(
-        {"apiKey": "{key}", "messageId": ABSENT_ID, "phoneNumber": "0600000000"}, "{key}", None
+    return Observation(
+        f"the {rule} apiKey counts (code {right if rule == 'last' else wrong})",
+        f"code {_code(data)}",
+        value,
     )
-    first = oracle.expected_code(
-        {"apiKey": WRONG_KEY, "messageId": ABSENT_ID, "phoneNumber": "0600000000"}, "{key}", None
+
+
+def _json_encoding(p: Prober) -> Observation:
+    reply, data = p.get("/message-status", ("messageId", ABSENT_ID), ("phoneNumber", SOME_PHONE))
+    assumed = spec.assumed("json-encoding")
+    candidates = [assumed] + [
+        {"compact": compact, "ascii": ascii_}
+        for compact in (True, False)
+        for ascii_ in (assumed["ascii"], not assumed["ascii"])
+    ]
+    observed = repr(reply.raw.decode("utf-8", "replace")[:200])
+    for options in candidates:
+        separators = (",", ":") if options["compact"] else (", ", ": ")
+        text = json.dumps(data, ensure_ascii=options["ascii"], separators=separators)
+        if reply.raw == text.encode("utf-8"):
+            return Observation(f"{assumed}", observed, options)
+    return Observation(f"{assumed}", observed)
+
+
+def _xml_layout(p: Prober) -> Observation:
+    reply, _ = p.get(
+        "/message-status",
+        ("messageId", ABSENT_ID),
+        ("phoneNumber", SOME_PHONE),
+        ("_format", "xml"),
     )
-    wanted = last if rule == "last" else first
-    return f"the {rule} value counts (code {wanted})", f"code {_code(data)}", _code(data) == wanted
-
-
-def _json_encoding(p: Prober) -> tuple[str, str, bool | None]:
-    reply, data = p.send(("messageId", ABSENT_ID), ("phoneNumber", "0600000000"))
-    options = spec.assumed("json-encoding")
-    separators = (",", ":") if options["compact"] else (", ", ": ")
-    wanted = json.dumps(data, ensure_ascii=options["ascii"], separators=separators).encode()
-    return repr(wanted.decode()), repr(reply.raw.decode("utf-8", "replace")), reply.raw == wanted
-
-
-def _xml_layout(p: Prober) -> tuple[str, str, bool | None]:
-    reply, _ = p.send(("messageId", ABSENT_ID), ("phoneNumber", "0600000000"), ("_format", "xml"))
-    layout = spec.assumed("xml-layout")
     text = reply.raw.decode("utf-8", "replace")
-    lines = text.split(layout["newline"]) if layout["newline"] else [text]
-    entries = [line for line in lines if "<entry>" in line]
-    ok = bool(entries) and all(
-        line.startswith(layout["indent"] + "<entry>") and line == line.rstrip() and "> " not in line
-        for line in entries
+    newline = "\r\n" if "\r\n" in text else "\n" if "\n" in text else ""
+    lines = text.split(newline) if newline else [text]
+    entries = [line for line in lines if "<entry>" in line] if newline else []
+    indent = entries[0][: entries[0].index("<entry>")] if entries else ""
+    layout = {"indent": indent, "newline": newline}
+    ok = (
+        (bool(entries) or not newline)
+        and not indent.strip(" \t")
+        and all(
+            line.startswith(indent + "<entry>") and line == line.rstrip() and "> " not in line
+            for line in entries
+        )
+        and (newline or re.search(r">\s+<", text) is None)
     )
-    return f"entries on their own lines, indent {layout['indent']!r}", repr(text[:200]), ok
+    return Observation(f"{spec.assumed('xml-layout')}", repr(text[:200]), layout if ok else MISSING)
 
 
-PROBES: dict[str, tuple[Probe, bool]] = {
-    # id: (probe, needs the known message)
-    "message-status-code-precedence": (_precedence, False),
-    "empty-parameter": (_empty_parameter, False),
-    "error-http-status": (_error_http_status, False),
-    "format-case": (_format_case, False),
-    "unknown-format": (_unknown_format, False),
-    "phone-formats": (_phone_formats, True),
-    "number-echo": (_number_echo, True),
-    "date-format": (_date_format, True),
-    "message-language": (_message_language, False),
-    "repeated-parameter": (_repeated_parameter, False),
-    "json-encoding": (_json_encoding, False),
-    "xml-layout": (_xml_layout, False),
+def _undocumented_requests(p: Prober) -> Observation:
+    reply, data = p.get("/nope", check=False)
+    wanted = spec.assumed("undocumented-requests")
+    observed = (
+        f"HTTP {reply.status} {reply.media_type}: {reply.raw[:80].decode('utf-8', 'replace')!r}"
+    )
+    if reply.media_type == "text/html":
+        return Observation(wanted, observed, "html-error-page")
+    problem = spec.first_error(spec.HTTP_ERROR, data)
+    if reply.media_type in spec.MEDIA_TYPES.values() and problem is None:
+        return Observation(wanted, observed, "http-error")
+    return Observation(wanted, observed)
+
+
+# --- sandbox sends ----------------------------------------------------------------------
+
+
+def _sandbox_send(p: Prober) -> Observation:
+    sent = p.sandbox_send()
+    before, after, status = sent["before"], sent["after"], sent["status"]
+    created = _code(status) == oracle.success_code()
+    charged = _credits(before) != _credits(after)
+    value = {"creates_messages": created, "charges": charged}
+    observed = (
+        f"status code {_code(status)}; credits {_credits(before)} before, {_credits(after)} after"
+    )
+    return Observation(f"{spec.assumed('sandbox-send')}", observed, value)
+
+
+def _credits(me: Any) -> Any:
+    credits = me.get("credits", {}) if isinstance(me, Mapping) else {}
+    return credits.get("creditSms"), credits.get("solde")
+
+
+def _created(p: Prober) -> dict[str, Any]:
+    sent = p.sandbox_send()
+    if _code(sent["status"]) != oracle.success_code():
+        raise NotProbed("a sandbox send creates no message to look up ('sandbox-send')")
+    return sent
+
+
+def _send_number_echo(p: Prober) -> Observation:
+    sent = _created(p)
+    number = sent["status"].get("number")
+    phone = p.known().phone_number.strip()
+    e164 = oracle.phone_forms(phone)["international"]
+    value = "as-sent" if number == phone else "E.164" if number == e164 else MISSING
+    return Observation(f"the {spec.assumed('send-number-echo')} form", repr(number), value)
+
+
+def _epoch(date: Any) -> float | None:
+    text = str(date)
+    if text.isdigit():
+        return float(text)
+    try:
+        return datetime.strptime(text, "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc).timestamp()
+    except ValueError:
+        return None
+
+
+def _status_date(p: Prober) -> Observation:
+    sent = _created(p)
+    message_id = str(sent["answer"]["message_id"])
+    phone = p.known().phone_number
+    first = sent["status"]
+    pending = first.get("statut")
+    deadline = time.monotonic() + p.wait
+    final = first
+    while final.get("statut") == pending and time.monotonic() < deadline:
+        time.sleep(0.5)
+        final = p.status(message_id, phone)
+    if final.get("statut") == pending:
+        raise NotProbed(f"the sandbox message stayed {pending!r} for {p.wait:g} s")
+    start, end = _epoch(first.get("date")), _epoch(final.get("date"))
+    observed = (
+        f"{pending} dated {first.get('date')}, then {final.get('statut')} dated {final.get('date')}"
+    )
+    if start is None or end is None:
+        return Observation(f"{spec.assumed('status-date')}", observed)
+    value = {"pending": "start", "final": "start" if end == start else "start-plus-delay"}
+    return Observation(f"{spec.assumed('status-date')}", observed, value)
+
+
+def _date_timezone(p: Prober) -> Observation:
+    sent = _created(p)
+    date = str(sent["status"].get("date"))
+    if date.isdigit():
+        raise NotProbed("the target answers dates in epoch seconds, which carry no time zone")
+    shown = _epoch(date)
+    wanted = spec.assumed("date-timezone")
+    if shown is None:
+        return Observation(wanted, repr(date))
+    offset = shown - sent["started"]
+    observed = f"{date!r}, {offset / 3600:+.2f} h from UTC at the send"
+    for zone in (wanted, *spec.choices("date-timezone")):
+        local = datetime.fromtimestamp(sent["started"], ZoneInfo(zone)).utcoffset()
+        if local is not None and abs(offset - local.total_seconds()) < 600:
+            return Observation(wanted, observed, zone)
+    return Observation(wanted, observed)
+
+
+def _nb_sms(p: Prober, phones: str, message: str) -> Any:
+    _, answer = p.post(
+        "/send", {"apiKey": KEY, "phoneNumbers": phones, "message": message, "sandbox": 1}
+    )
+    if not (isinstance(answer, Mapping) and answer.get("success") is True):
+        raise NotProbed(f"the sandbox send was refused: {json.dumps(answer)[:200]}")
+    return answer.get("nb_sms")
+
+
+def _unicode_detection(p: Prober) -> Observation:
+    parts = _nb_sms(p, p.known().phone_number, "x" * 99 + "\U0001f600")
+    assumed = spec.assumed("unicode-detection")
+    auto = {**assumed, "auto_above": assumed["auto_above"] or 255}
+    value = {1: {**assumed, "auto_above": None}, 2: auto}.get(parts, MISSING)
+    return Observation(f"{assumed}", f"nb_sms {parts} for 99 letters and an emoji", value)
+
+
+def _duplicate_recipients(p: Prober) -> Observation:
+    forms = oracle.phone_forms(p.known().phone_number)
+    parts = _nb_sms(p, f"{forms['international']},{forms.get('zero-zero')}", "x")
+    value = {1: "once", 2: "each"}.get(parts, MISSING)
+    wanted = spec.assumed("duplicate-recipients")
+    return Observation(f"sent {wanted}", f"nb_sms {parts} for one number given twice", value)
+
+
+def _validation_list_name(p: Prober) -> Observation:
+    _, data = p.post("/send", {"apiKey": KEY, "phoneNumbers": p.known().phone_number, "sandbox": 1})
+    names = [name for name in spec.choices("send-validation-list-name") if name in (data or {})]
+    wanted = spec.assumed("send-validation-list-name")
+    observed = json.dumps(data, ensure_ascii=False)[:200]
+    return Observation(f"{wanted!r}", observed, names[0] if len(names) == 1 else MISSING)
+
+
+Probe = Callable[[Prober], Observation]
+READ, SANDBOX = "read-only", "sandbox"
+PROBES: dict[str, tuple[Probe, str]] = {
+    "message-status-code-precedence": (_status_precedence, READ),
+    "empty-parameter": (_empty_parameter, READ),
+    "error-http-status": (_error_http_status, READ),
+    "format-case": (_format_case, READ),
+    "unknown-format": (_unknown_format, READ),
+    "phone-formats": (_phone_formats, READ),
+    "number-echo": (_number_echo, READ),
+    "date-format": (_date_format, READ),
+    "message-language": (_message_language, READ),
+    "repeated-parameter": (_repeated_parameter, READ),
+    "json-encoding": (_json_encoding, READ),
+    "xml-layout": (_xml_layout, READ),
+    "undocumented-requests": (_undocumented_requests, READ),
+    "bulk-status-code-precedence": (_bulk_precedence, READ),
+    "multi-status-code-precedence": (_multi_precedence, READ),
+    "multi-status-entry-code-precedence": (_multi_entry, READ),
+    "me-code-precedence": (_me_precedence, READ),
+    "bulk-multi-date-format": (_bulk_multi_date, READ),
+    "send-code-precedence": (_send_precedence, SANDBOX),
+    "send-validation-list-name": (_validation_list_name, SANDBOX),
+    "sandbox-send": (_sandbox_send, SANDBOX),
+    "send-number-echo": (_send_number_echo, SANDBOX),
+    "status-date": (_status_date, SANDBOX),
+    "date-timezone": (_date_timezone, SANDBOX),
+    "unicode-detection": (_unicode_detection, SANDBOX),
+    "duplicate-recipients": (_duplicate_recipients, SANDBOX),
 }
 
 NOT_PROBED = {
-    "date-timezone": "needs a message sent at a known time; compare its date by hand",
-    "undocumented-requests": "live safety: the suite sends nothing but GET /message-status",
+    "message-cancel-code-precedence": CANCEL_REASON,
+    "cancelled-status": CANCEL_REASON,
+    "cancel-refund": CANCEL_REASON,
+    "cancel-unscheduled": CANCEL_REASON,
 }
 
+TRANSPORT_FAILURES = (OSError, http.client.HTTPException, BudgetExhausted)
 
-def probe_all(target: Target) -> list[Finding]:
-    """Probe every assumption of the ledger against target."""
-    prober = Prober(target)
-    findings = []
+
+def probe_all(
+    target: Target, verdicts: Verdicts, *, sandbox_sends: bool = False, wait: float = 30.0
+) -> None:
+    """Probe every assumption of the ledger against target, into verdicts.
+
+    Never raises on a departure; a documented-contract violation or a transport failure in a
+    probe is recorded in verdicts.errors, and the other probes still run.
+    """
+    prober = Prober(target, sandbox_sends=sandbox_sends, wait=wait)
+    verdicts.probed = True
     for entry in spec.assumptions().values():
-        probe, needs_known = PROBES.get(entry.id, (None, False))
-        if probe is None:
-            reason = NOT_PROBED.get(entry.id, "no probe yet")
-            findings.append(Finding(entry.id, entry.question, entry.decision, reason, "not probed"))
-        elif needs_known and target.known is None:
-            reason = "needs SMSPARTNER_MESSAGE_ID and SMSPARTNER_PHONE_NUMBER"
-            findings.append(Finding(entry.id, entry.question, entry.decision, reason, "not probed"))
+        expected_value = spec.assumed(entry.id)
+        probe, needs = PROBES.get(entry.id, (None, READ))
+        prober.evidence = []
+        reason = NOT_PROBED.get(entry.id, "no probe measures it")
+        observation = None
+        if probe is not None and needs == SANDBOX and not sandbox_sends:
+            reason = SANDBOX_REASON
+        elif probe is not None:
+            try:
+                observation = probe(prober)
+            except NotProbed as exc:
+                reason = str(exc)
+            except (ContractViolation, *TRANSPORT_FAILURES, PermissionError) as exc:
+                title = type(exc).__name__
+                verdicts.errors.append(f"{entry.id}: {title}: {target.transport.redact(str(exc))}")
+                reason = f"the probe failed ({title}; see the errors)"
+        if observation is None:
+            finding = Finding(entry.id, entry.question, "not probed", entry.decision, reason)
         else:
-            expected, observed, ok = probe(prober)
-            verdict = "confirmed" if ok else "contradicted"
-            findings.append(Finding(entry.id, entry.question, expected, observed, verdict))
-    return findings
+            if observation.value is not MISSING:
+                confirmed = observation.value == expected_value
+            else:
+                confirmed = bool(observation.confirmed)
+            finding = Finding(
+                entry.id,
+                entry.question,
+                "confirmed" if confirmed else "contradicted",
+                observation.expected,
+                observation.observed,
+                expected_value,
+                observation.value,
+            )
+        finding.expected_value = expected_value
+        finding.evidence = list(prober.evidence)
+        verdicts.record(finding)
 
 
-def write_report(
-    path: Path, target: Target, findings: list[Finding], secrets: list[str]
-) -> tuple[Path, Path]:
+def report_document(target: Target, verdicts: Verdicts, meta: Mapping[str, Any]) -> dict[str, Any]:
+    """The report as JSON data (schemas/conformance-report.schema.json)."""
+    return {
+        "target": target.base_url,
+        "generated": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        **meta,
+        "summary": verdicts.summary(),
+        "errors": list(verdicts.errors),
+        "assumptions": [finding.document() for finding in verdicts.all()],
+    }
+
+
+def write_report(path: Path, document: Mapping[str, Any], secrets: list[str]) -> tuple[Path, Path]:
     """Write PATH.json and PATH.md (API keys scrubbed); returns both paths."""
     stem = path.with_suffix("") if path.suffix in (".json", ".md") else path
-    generated = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    document = {
-        "target": target.base_url,
-        "generated": generated,
-        "summary": {
-            v: sum(f.verdict == v for f in findings)
-            for v in ("confirmed", "contradicted", "not probed")
-        },
-        "assumptions": [asdict(f) for f in findings],
-    }
     rows = [
-        f"| {f.id} | {f.verdict} | {_cell(f.expected)} | {_cell(f.observed)} |" for f in findings
+        f"| {f['id']} | {f['verdict']} | {_cell(f['expected'])} | {_cell(f['observed'])} | "
+        + (str(f["departures"]["count"]) if "departures" in f else "")
+        + " |"
+        for f in document["assumptions"]
     ]
+    summary = ", ".join(f"{n} {v}" for v, n in document["summary"].items())
     markdown = "\n".join(
         [
             "# Conformance report",
             "",
-            f"Target: {target.base_url}  ",
-            f"Generated: {generated}  ",
-            "Summary: " + ", ".join(f"{n} {v}" for v, n in document["summary"].items()),
+            f"Target: {document['target']}  ",
+            f"Generated: {document['generated']}  ",
+            f"Summary: {summary}",
             "",
-            "| assumption | verdict | expected (ledger) | observed |",
-            "|---|---|---|---|",
+            *(
+                ["Errors (documented-contract violations, transport failures):", ""]
+                + [f"- {_cell(error)}" for error in document["errors"]]
+                + [""]
+                if document["errors"]
+                else []
+            ),
+            "| assumption | verdict | expected | observed | departures |",
+            "|---|---|---|---|---|",
             *rows,
             "",
         ]
     )
     json_path, md_path = stem.with_suffix(".json"), stem.with_suffix(".md")
     stem.parent.mkdir(parents=True, exist_ok=True)
-    json_path.write_text(
-        redact_text(json.dumps(document, indent=2, ensure_ascii=False), secrets) + "\n"
-    )
-    md_path.write_text(redact_text(markdown, secrets))
+    text = json.dumps(document, indent=2, ensure_ascii=False)
+    json_path.write_text(redact_text(text, secrets) + "\n", encoding="utf-8")
+    md_path.write_text(redact_text(markdown, secrets), encoding="utf-8")
     return json_path, md_path
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return str(text).replace("|", "\\|").replace("\n", " ")

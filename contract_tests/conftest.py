@@ -2,10 +2,15 @@
 
 By default the suite starts the bundled mock in-process (background thread, port 0).
 --base-url URL --api-key KEY (or SMSPARTNER_BASE_URL, SMSPARTNER_API_KEY) points it at any
-running server instead; that target only ever receives read-only GETs (message-status,
-stop-sms/list, subaccount/list, bulk-status-by-tag, statistics/cost-resume; POST /lookup
-with --live-lookup), throttled and within a request budget, and its API key is scrubbed from
-every report.
+running server instead; that target only ever receives read-only requests (message-status,
+bulk-status, me, multi-status, stop-sms/list, subaccount/list, bulk-status-by-tag,
+statistics/cost-resume; POST /lookup with --live-lookup; sandbox sends with
+--allow-sandbox-sends), throttled and within a request budget, and its API key is scrubbed
+from every report.
+
+A documented fact fails the run; an assumption of the ledger only goes to the conformance
+report and the summary line, unless --strict-assumptions holds it strict. Against the
+bundled mock every assumption is strict: the mock embodies the ledger (or --calibration).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Callable, Generator, Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,16 +26,33 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 
 from mock_server import Settings
-from mock_server.contract import spec
+from mock_server.contract import calibration, spec
+from mock_server.errors import SpecError
 from mock_server.redaction import redact_text
 from mock_server.testing import ServerThread
 
 from .target import KnownMessage, Target
 from .transport import LOOKUP, READ_ONLY, BudgetExhausted, Transport
+from .verdicts import Verdicts
+
+VERDICTS = pytest.StashKey[Verdicts]()
+TARGET = pytest.StashKey[Target]()
+OVERLAY = pytest.StashKey[spec.Overlay]()
 
 settings.register_profile("dev", max_examples=20, deadline=None)
 settings.register_profile(
     "ci", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+# The project's own runs of the whole suite against many variants of the mock: a few examples
+# ('quick'), or enough to find each defect without shrinking what they find ('find').
+settings.register_profile("quick", max_examples=4, deadline=None, database=None)
+settings.register_profile(
+    "find",
+    max_examples=20,
+    deadline=None,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=[HealthCheck.too_slow],
 )
 # Remote targets: few examples, explicit ones first, no deadline, nothing replayed from disk.
 settings.register_profile(
@@ -44,6 +67,10 @@ settings.register_profile(
 
 def _env_default(name: str, fallback: str | None = None) -> str | None:
     return os.environ.get(name) or fallback
+
+
+def _budget(value: str | None) -> int | None:
+    return None if value is None else int(value)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -79,8 +106,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--max-requests",
         type=int,
-        default=int(_env_default("SMSPARTNER_MAX_REQUESTS", "400") or 400),
-        help="total request budget for a remote target (default 400)",
+        default=_budget(_env_default("SMSPARTNER_MAX_REQUESTS")),
+        help="total request budget for a remote target (default 400; none for loopback, "
+        "where shrinking a failure may take many requests)",
     )
     group.addoption(
         "--live-lookup",
@@ -93,7 +121,38 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--conformance-report",
         default=None,
         metavar="PATH",
-        help="probe the assumption ledger against the target and write PATH.json and PATH.md",
+        help="write what the run found about each assumption of the ledger to PATH.json "
+        "and PATH.md",
+    )
+    group.addoption(
+        "--strict-assumptions",
+        nargs="?",
+        const="all",
+        default=None,
+        metavar="ID,ID",
+        help="fail on a departure from these assumptions (all when no ids are given), as on "
+        "a documented fact; for a target the ledger or --calibration describes",
+    )
+    group.addoption(
+        "--calibration",
+        default=None,
+        metavar="FILE",
+        help="expect the values of FILE (smspartner-mock calibrate) instead of the ledger's; "
+        "the bundled mock is started with it too",
+    )
+    group.addoption(
+        "--allow-sandbox-sends",
+        action="store_true",
+        default=False,
+        help="probe POST /v1/send with sandbox=1, which the docs say sends nothing and costs "
+        "nothing (any send that could succeed goes to --phone-number)",
+    )
+    group.addoption(
+        "--sandbox-wait",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="how long to wait for a sandbox message's final status (default 30)",
     )
 
 
@@ -107,7 +166,32 @@ def _is_loopback(url: str) -> bool:
         return False
 
 
+def _strict(config: pytest.Config) -> frozenset[str] | None:
+    chosen = config.getoption("--strict-assumptions")
+    if chosen in (None, ""):
+        return frozenset()
+    if chosen == "all":
+        return None
+    ids = frozenset(name.strip() for name in chosen.split(",") if name.strip())
+    unknown = sorted(ids - set(spec.assumptions()))
+    if unknown:
+        raise pytest.UsageError(
+            f"--strict-assumptions names no assumption {unknown}; the ledger has "
+            f"{sorted(spec.assumptions())}"
+        )
+    return ids
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    path = config.getoption("--calibration")
+    try:
+        overlay = spec.Overlay.of(calibration.load(path)) if path else spec.NO_OVERLAY
+    except SpecError as exc:
+        raise pytest.UsageError(f"--calibration: {exc}") from exc
+    config.stash[OVERLAY] = overlay
+    # the suite's expectations read the calibration's values wherever they read the ledger
+    spec.set_overlay(overlay)
+    config.stash[VERDICTS] = Verdicts(_strict(config))
     remote = config.getoption("--base-url")
     profile = os.environ.get("HYPOTHESIS_PROFILE") or ("live" if remote else "dev")
     if remote and not _is_loopback(remote):
@@ -118,6 +202,13 @@ def pytest_configure(config: pytest.Config) -> None:
             "--base-url needs an API key the target accepts: pass --api-key KEY or set "
             "SMSPARTNER_API_KEY"
         )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The probes run last: a departure the checks see first is reported by the check that
+    names it, and the report then holds both."""
+    probes = [item for item in items if item.name == "test_assumptions_are_probed"]
+    items[:] = [item for item in items if item not in probes] + probes
 
 
 def _mock_target(server: ServerThread) -> Target:
@@ -134,13 +225,17 @@ def _mock_target(server: ServerThread) -> Target:
 
 
 @pytest.fixture(scope="session")
-def make_mock() -> Iterator[Callable[..., Target]]:
-    """Factory: a running bundled mock for given Settings fields, one per distinct set."""
+def make_mock(pytestconfig: pytest.Config) -> Iterator[Callable[..., Target]]:
+    """Factory: a running bundled mock for given Settings fields, one per distinct set
+    (under the --calibration the suite expects)."""
     servers: dict[Settings, ServerThread] = {}
+    calibrated = dict(pytestconfig.stash[OVERLAY].values)
 
     def make(**fields: Any) -> Target:
         # the documented rate limits only where a test asks (scenarios with settings)
-        wanted = Settings(**{"access_log": False, "rate_limits": False, **fields})
+        wanted = Settings(
+            **{"access_log": False, "rate_limits": False, "calibration": calibrated, **fields}
+        )
         if wanted not in servers:
             servers[wanted] = ServerThread(wanted).start()
         return _mock_target(servers[wanted])
@@ -153,16 +248,18 @@ def make_mock() -> Iterator[Callable[..., Target]]:
 
 @pytest.fixture(scope="session")
 def target(pytestconfig: pytest.Config, make_mock: Callable[..., Target]) -> Target:
-    """The server under test: --base-url, or the bundled mock."""
+    """The server under test: --base-url, or the bundled mock (every assumption strict)."""
     base_url = pytestconfig.getoption("--base-url")
     if not base_url:
-        return make_mock()
+        pytestconfig.stash[VERDICTS].strict = None
+        pytestconfig.stash[TARGET] = make_mock()
+        return pytestconfig.stash[TARGET]
     api_key = pytestconfig.getoption("--api-key")
     loopback = _is_loopback(base_url)
     rate = pytestconfig.getoption("--rate")
     message_id = pytestconfig.getoption("--message-id")
     phone = pytestconfig.getoption("--phone-number")
-    return Target(
+    pytestconfig.stash[TARGET] = Target(
         base_url=base_url,
         api_key=api_key,
         kind="remote",
@@ -172,11 +269,71 @@ def target(pytestconfig: pytest.Config, make_mock: Callable[..., Target]) -> Tar
             base_url,
             guarded=True,
             rate=(0.0 if loopback else 5.0) if rate is None else rate,
-            budget=pytestconfig.getoption("--max-requests"),
+            budget=_chosen_budget(pytestconfig.getoption("--max-requests"), loopback),
             secrets=(api_key,),
             allowed=READ_ONLY | ({LOOKUP} if pytestconfig.getoption("--live-lookup") else set()),
+            sandbox_sends=pytestconfig.getoption("--allow-sandbox-sends"),
         ),
     )
+    return pytestconfig.stash[TARGET]
+
+
+def _chosen_budget(chosen: int | None, loopback: bool) -> int:
+    if chosen is not None:
+        return chosen
+    return 0 if loopback else 400
+
+
+@pytest.fixture(scope="session")
+def verdicts(pytestconfig: pytest.Config) -> Verdicts:
+    """The session's verdicts on the ledger: where departures are settled."""
+    return pytestconfig.stash[VERDICTS]
+
+
+@pytest.fixture(scope="session")
+def settle(verdicts: Verdicts) -> Callable[[Callable[[], None]], None]:
+    """Run a check: a departure from assumptions goes to the report (and fails the test
+    only when one of them is strict); a documented violation fails it."""
+
+    from .checks import Departure  # not at start-up: it builds Hypothesis strategies
+
+    def run(check: Callable[[], None]) -> None:
+        try:
+            check()
+        except Departure as departure:
+            verdicts.settle(departure)
+
+    return run
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Write the conformance report, whatever happened before."""
+    config = session.config
+    path = config.getoption("--conformance-report")
+    if not path or TARGET not in config.stash:
+        return
+    from .conformance import report_document, write_report
+
+    verdicts = config.stash[VERDICTS]
+    strict = verdicts.strict
+    meta = {
+        "sandbox_sends": bool(config.getoption("--allow-sandbox-sends")),
+        "strict": sorted(spec.assumptions()) if strict is None else sorted(strict),
+        "calibration": dict(config.stash[OVERLAY].values),
+    }
+    document = report_document(config.stash[TARGET], verdicts, meta)
+    write_report(Path(path), document, _secrets(config))
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """One line: how many assumptions the run confirmed, contradicted, did not probe."""
+    verdicts = config.stash.get(VERDICTS, None)
+    if verdicts is not None and (verdicts.probed or verdicts.departures):
+        terminalreporter.write_line(verdicts.line())
+        for error in verdicts.errors:
+            terminalreporter.write_line(
+                f"conformance error: {redact_text(error, _secrets(config))}"
+            )
 
 
 @pytest.fixture(scope="session")

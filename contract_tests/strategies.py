@@ -122,16 +122,24 @@ def valid_queries(draw: st.DrawFn, api_key: str, known: KnownMessage) -> Query:
 
 
 def _blank(draw: st.DrawFn) -> str | None:
-    whitespace = spec.assumed("empty-parameter")["whitespace"]
-    return draw(st.one_of(st.none(), st.text(st.sampled_from(whitespace), max_size=3)))
+    """None (leave the parameter out), or a value that counts as missing under the
+    'empty-parameter' in force; the oracle marks the latter as resting on it."""
+    rule = spec.assumed("empty-parameter")
+    if rule["treat_as"] != "missing":
+        return None
+    blanks = st.text(st.sampled_from(rule["whitespace"]), max_size=3) if rule["whitespace"] else ""
+    return draw(st.one_of(st.none(), st.just("") if blanks == "" else blanks))
 
 
 @st.composite
-def invalid_queries(draw: st.DrawFn, code: int, api_key: str) -> Query:
+def invalid_queries(
+    draw: st.DrawFn, code: int, api_key: str, known: KnownMessage | None = None
+) -> Query:
     """Queries broken in exactly the way that control code `code` reports.
 
     The trigger comes from schemas/control-codes.message-status.json: a required parameter
-    missing or blank, an unknown API key, or an unknown message.
+    missing or blank, an unknown API key, or an unknown message. An unknown key is tried on
+    the known message when there is one, so that no other fault applies.
     """
     trigger = spec.control_codes()[code].trigger
     params = {
@@ -148,6 +156,8 @@ def invalid_queries(draw: st.DrawFn, code: int, api_key: str) -> Query:
             params[trigger["parameter"]] = value
     elif kind == "unknown-api-key":
         params["apiKey"] = draw(api_keys().filter(lambda key: key != api_key))
+        if known is not None:
+            params["messageId"], params["phoneNumber"] = known.message_id, known.phone_number
     return _finish(draw, params)
 
 

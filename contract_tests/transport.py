@@ -23,19 +23,25 @@ from mock_server.redaction import redact_query, redact_text
 from .bodies import decode_xml, operation_at
 
 GUARDED_PATH = "/message-status"
-# What a guarded transport sends: read-only requests that cost nothing and change nothing.
+# What a guarded transport sends: requests that read and change nothing and cost nothing.
 # POST /v1/lookup is free but limited to 360 a minute, so it is sent only when asked
-# (--live-lookup).
+# (--live-lookup); a sandbox send (POST /send with sandbox=1) only when the user allowed it
+# (--allow-sandbox-sends); never /message-cancel, a real send or a change to the account.
 READ_ONLY = frozenset(
     {
         ("GET", GUARDED_PATH),
+        ("GET", "/bulk-status"),
+        ("GET", "/me"),
+        ("POST", "/multi-status"),
         ("GET", "/stop-sms/list"),
         ("GET", "/subaccount/list"),
         ("GET", "/bulk-status-by-tag"),
         ("GET", "/statistics/cost-resume"),
+        ("GET", "/nope"),  # a path no operation has: the 'undocumented-requests' probe
     }
 )
 LOOKUP = ("POST", "/lookup")
+SANDBOX_SEND = ("POST", "/send")
 
 
 def encode_query(params: Mapping[str, str]) -> str:
@@ -74,6 +80,15 @@ class Reply:
         return json.loads(self.raw.decode("utf-8"))
 
 
+def _sandboxed(body: bytes | None) -> bool:
+    """Whether a send body asks for the sandbox, or is no JSON a server could send from."""
+    try:
+        data = json.loads(body or b"")
+    except (ValueError, UnicodeDecodeError):
+        return True
+    return isinstance(data, dict) and data.get("sandbox") in (1, "1", True)
+
+
 class BudgetExhausted(Exception):
     """The target's total request budget is spent; no further request is sent."""
 
@@ -82,9 +97,9 @@ class Transport:
     """Sends requests to one base URL ('http://127.0.0.1:8080/v1').
 
     A guarded transport (the one used for any target other than the bundled mock) only sends
-    the requests of `allowed` (READ_ONLY by default), at most `rate` per second and `budget`
-    in total, and verifies TLS certificates. secrets are scrubbed from every request it
-    reports.
+    the requests of `allowed` (READ_ONLY by default), and POST /send with sandbox=1 when
+    sandbox_sends allows it, at most `rate` per second and `budget` in total, and verifies TLS
+    certificates. secrets are scrubbed from every request it reports.
     """
 
     def __init__(
@@ -97,6 +112,7 @@ class Transport:
         budget: int = 0,
         secrets: tuple[str, ...] = (),
         allowed: frozenset[tuple[str, str]] = READ_ONLY,
+        sandbox_sends: bool = False,
     ) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -115,6 +131,7 @@ class Transport:
         self._last = 0.0
         self._lock = threading.Lock()
         self._secrets = secrets
+        self.sandbox_sends = sandbox_sends
 
     def _connection(self) -> http.client.HTTPConnection:
         if self._scheme == "https":
@@ -123,11 +140,12 @@ class Transport:
             )
         return http.client.HTTPConnection(self._host, self._port, timeout=self._timeout)
 
-    def _admit(self, method: str, path: str) -> None:
-        if not self.allows(method, path):
+    def _admit(self, method: str, path: str, body: bytes | None = None) -> None:
+        if not self.allows(method, path, body):
             shown = ", ".join(f"{m} {p}" for m, p in sorted(self.allowed))
+            sandbox = ", and sandbox sends (sandbox=1)" if self.sandbox_sends else ""
             raise PermissionError(
-                f"Refusing {method} {path}: against this target only {shown} are sent"
+                f"Refusing {method} {path}: against this target only {shown}{sandbox} are sent"
             )
         with self._lock:
             if self.budget and self.sent >= self.budget:
@@ -140,9 +158,12 @@ class Transport:
             self._last = time.monotonic()
             self.sent += 1
 
-    def allows(self, method: str, path: str) -> bool:
-        """Whether this transport sends the request (always, unless guarded)."""
-        return not self.guarded or (method, path) in self.allowed
+    def allows(self, method: str, path: str, body: bytes | None = None) -> bool:
+        """Whether this transport sends the request: always unless guarded; guarded, the
+        requests of `allowed`, and a send whose body asks for the sandbox when sandbox_sends."""
+        if not self.guarded or (method, path) in self.allowed:
+            return True
+        return self.sandbox_sends and (method, path) == SANDBOX_SEND and _sandboxed(body)
 
     def redact(self, text: str) -> str:
         return redact_text(redact_query(text), self._secrets)
@@ -156,7 +177,7 @@ class Transport:
         Transport failures (reset, timeout, incomplete body) propagate as the stdlib raises
         them: ConnectionError, TimeoutError, http.client.IncompleteRead.
         """
-        self._admit(method, path)
+        self._admit(method, path, body)
         target = self._prefix + path + (f"?{raw_query}" if raw_query else "")
         headers = {} if body is None else {"Content-Type": "application/json"}
         connection = self._connection()

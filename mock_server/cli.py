@@ -1,9 +1,11 @@
-"""The command line: `smspartner-mock serve` (also `python -m mock_server serve`)."""
+"""The command line: `smspartner-mock serve` (also `python -m mock_server serve`), `openapi`
+and `calibrate`."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import secrets
 import sys
@@ -11,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from mock_server._http.runner import serve_forever
-from mock_server.contract import openapi, spec
+from mock_server.contract import calibration, openapi, spec
 from mock_server.errors import SpecError
 from mock_server.settings import Settings, is_loopback
 
@@ -178,6 +180,14 @@ def build_parser() -> argparse.ArgumentParser:
         "5 statistics requests a minute per API key, on the mock's clock (default: on)",
     )
     serve.add_argument("--quiet", action="store_true", help="do not log requests")
+    serve.add_argument(
+        "--calibration",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="answer as a measured API: the values of FILE (written by `calibrate`) replace "
+        "the ledger's on those assumptions",
+    )
     openapi = commands.add_parser(
         "openapi",
         help="print the OpenAPI 3 document generated from schemas/",
@@ -186,11 +196,45 @@ def build_parser() -> argparse.ArgumentParser:
     openapi.add_argument(
         "--output", "-o", type=Path, metavar="FILE", help="write to FILE instead of stdout"
     )
+    calibrate = commands.add_parser(
+        "calibrate",
+        help="turn a conformance report into a calibration for `serve --calibration`",
+        description="Read a conformance report (the contract suite's --conformance-report "
+        "PATH.json) and write the values it measured for contradicted assumptions. "
+        "Observations the mock cannot reproduce are listed, on stderr and in the file.",
+    )
+    calibrate.add_argument("report", type=Path, metavar="REPORT.json")
+    calibrate.add_argument(
+        "--output", "-o", type=Path, metavar="FILE", help="write to FILE instead of stdout"
+    )
     return parser
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    try:
+        measured = calibration.calibrate_file(args.report)
+    except SpecError as exc:
+        print(f"smspartner-mock: {exc}", file=sys.stderr)
+        return 2
+    text = json.dumps(measured.document(), indent=2, ensure_ascii=False) + "\n"
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    calibrated = ", ".join(measured.values) or "none"
+    print(f"calibrated {len(measured.values)}: {calibrated}", file=sys.stderr)
+    for row in measured.not_reproducible:
+        print(
+            f"not reproducible: {row['id']}: observed {row['observed']} ({row['reason']})",
+            file=sys.stderr,
+        )
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "calibrate":
+        return _calibrate(args)
     if args.command == "openapi":
         text = openapi.render()
         if args.output:
@@ -203,7 +247,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     token = secrets.token_urlsafe(24) if generated else args.admin_token
     try:
         settings = _settings(args, token)
-    except ValueError as exc:
+    except (ValueError, SpecError) as exc:
         print(f"smspartner-mock: {exc}", file=sys.stderr)
         return 2
     if generated:
@@ -243,4 +287,5 @@ def _settings(args: argparse.Namespace, token: str | None) -> Settings:
         max_callbacks=args.max_callbacks,
         max_subaccounts=args.max_subaccounts,
         rate_limits=args.rate_limits,
+        calibration=calibration.load(args.calibration) if args.calibration else {},
     )

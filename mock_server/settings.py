@@ -7,18 +7,30 @@ catalogues (mock_server.contract.spec), and the app keeps it in its MockState.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Collection
+import json
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from mock_server.contract import spec
+from mock_server.errors import SpecError
 
 MAX_PORT = 65535
 MAX_DELAY = 31_536_000  # one year, as magic-numbers-file.schema.json allows
 MAX_CALLBACK_TIMEOUT = 300.0
 MAX_CALLBACK_RATE = 10_000.0
 MAX_URL_LENGTH = 2048
+
+# The settings that choose the value of a ledger assumption, by assumption id.
+ASSUMPTION_FIELDS = {
+    "message-language": "lang",
+    "date-format": "date_format",
+    "error-http-status": "error_status",
+    "dlr-payload": "dlr_shape",
+    "dlr-statuses": "dlr_statuses",
+}
 
 
 @dataclass(frozen=True)
@@ -32,7 +44,11 @@ class Settings:
     without one when host is not a loopback address). journal_size bounds the journal;
     max_messages bounds the outbox (the oldest sends are forgotten past it); max_subaccounts
     bounds the sub-accounts. rate_limits turns the documented limits on (lookup and HLR 360
-    requests a minute, statistics 5; assumption 'rate-limiter').
+    requests a minute, statistics 5; assumption 'rate-limiter'). calibration replaces the
+    ledger's value of some assumptions ({id: value}, as `smspartner-mock calibrate` writes
+    them): the mock then answers as the measured API on those points; it also sets the fields
+    of ASSUMPTION_FIELDS (lang, date_format, error_status, dlr_shape, dlr_statuses) when they
+    are left at the ledger's value.
     """
 
     host: str = "127.0.0.1"
@@ -57,6 +73,7 @@ class Settings:
     max_callbacks: int = 10_000
     max_subaccounts: int = 1000
     rate_limits: bool = True
+    calibration: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
         for name, value, allowed in (
@@ -92,6 +109,7 @@ class Settings:
                 f"expected 0 to {MAX_DELAY} seconds"
             )
         self._check_callbacks()
+        self._calibrate()
 
     def _check_callbacks(self) -> None:
         if any(not host.strip() for host in self.callback_allow):
@@ -113,6 +131,33 @@ class Settings:
             )
         if self.max_callbacks < 1:
             raise ValueError(f"Invalid max_callbacks: {self.max_callbacks!r}; expected 1 or more")
+
+    def _calibrate(self) -> None:
+        calibration = json.loads(json.dumps(dict(self.calibration)))  # a copy nobody shares
+        for assumption_id, name in ASSUMPTION_FIELDS.items():
+            chosen, ledger = getattr(self, name), spec.ledger_value(assumption_id)
+            if assumption_id not in calibration:
+                if chosen != ledger:
+                    calibration[assumption_id] = chosen
+            elif chosen == ledger:
+                object.__setattr__(self, name, calibration[assumption_id])
+            elif chosen != calibration[assumption_id]:
+                raise ValueError(
+                    f"Invalid {name}: {chosen!r}; the calibration measured "
+                    f"{calibration[assumption_id]!r} for {assumption_id!r}"
+                )
+        try:
+            overlay = spec.Overlay.of(calibration)
+        except SpecError as exc:
+            raise ValueError(f"Invalid calibration: {exc}") from exc
+        object.__setattr__(self, "calibration", overlay.values)
+        object.__setattr__(self, "_overlay", overlay)
+
+    @property
+    def overlay(self) -> spec.Overlay:
+        """The values this mock takes for assumptions, where they differ from the ledger's."""
+        overlay: spec.Overlay = self.__dict__["_overlay"]
+        return overlay
 
 
 def is_loopback(host: str) -> bool:

@@ -130,6 +130,22 @@ class TestAssumptions:
         }
         assert wanted <= set(spec.assumptions())
 
+    def test_every_value_and_alternative_is_in_its_domain(self) -> None:
+        """The mock can take each entry's value and each of its alternatives (calibration)."""
+        for entry in spec.assumptions().values():
+            for value in spec.choices(entry.id):
+                assert spec.value_problem(entry.id, value) is None, (entry.id, value)
+
+    def test_scenarios_name_assumptions_of_the_ledger(self) -> None:
+        """Every assumption a scenario rests on is in the ledger."""
+        named = set()
+        for path in sorted((spec.FIXTURE_DIR / "scenarios").glob("*.json")):
+            for case in json.loads(path.read_text(encoding="utf-8")):
+                for test in case["tests"]:
+                    named |= {i for ids in test.get("assumed", {}).values() for i in ids}
+                    named |= {test["source"].get("assumption")} - {None}
+        assert named and named <= set(spec.assumptions())
+
     def test_every_assumption_has_a_source_and_a_probe(self) -> None:
         """Each entry says where its evidence comes from and how to test it."""
         for entry in spec.assumptions().values():

@@ -6,6 +6,7 @@ user would run it against another server, with a secret API key that must never 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -28,7 +29,7 @@ def run_suite(server: ServerThread, *extra: str) -> subprocess.CompletedProcess[
         **os.environ,
         "SMSPARTNER_MESSAGE_ID": "1111",
         "SMSPARTNER_PHONE_NUMBER": "0600000000",
-        "HYPOTHESIS_PROFILE": "dev",
+        "HYPOTHESIS_PROFILE": "find",
     }
     command = [sys.executable, "-m", "pytest", "contract_tests", "-q", "-x"]
     command += ["-p", "no:cacheprovider", "--base-url", server.base_url, "--api-key", SECRET]
@@ -44,7 +45,11 @@ def secret_server(defect: Defect | None = None) -> ServerThread:
     return server
 
 
-@pytest.mark.parametrize("defect", DEFECTS, ids=lambda d: d.name)
+DOCUMENTED = [d for d in DEFECTS if d.rests_on is None]
+ASSUMED = [d for d in DEFECTS if d.rests_on is not None]
+
+
+@pytest.mark.parametrize("defect", DOCUMENTED, ids=lambda d: d.name)
 def test_defect_is_caught(defect: Defect) -> None:
     """The suite fails on the defect, says Received/Expected, and never shows the key."""
     with secret_server(defect) as server:
@@ -73,4 +78,29 @@ def test_correct_mock_passes_and_reports_never_show_the_key(tmp_path: Path) -> N
     for path in files:
         assert SECRET not in path.read_text()
     assert SECRET not in output
-    assert '"confirmed": 12' in files[1].read_text()
+    report = json.loads(files[1].read_text())
+    assert report["summary"]["contradicted"] == 0
+    reasons = {f["observed"] for f in report["assumptions"] if f["verdict"] == "not probed"}
+    assert all("message-cancel" in r or "--allow-sandbox-sends" in r for r in reasons), reasons
+    assert "conformance: 18 confirmed, 0 contradicted, 12 not probed" in output
+    junit = files[0].read_text()
+    assert 'name="conformance.phone-formats" value="confirmed: ' in junit
+
+
+@pytest.mark.parametrize("defect", ASSUMED, ids=lambda d: d.name)
+def test_departure_from_an_assumption_is_reported_and_fails_strict(
+    defect: Defect, tmp_path: Path
+) -> None:
+    """A defect on a point the docs leave open is reported as its assumption contradicted,
+    with the run passing; --strict-assumptions makes it fail, Received/Expected shown."""
+    with secret_server(defect) as server:
+        lenient = run_suite(server, "--conformance-report", str(tmp_path / "report"))
+        strict = run_suite(server, f"--strict-assumptions={defect.rests_on}")
+    assert lenient.returncode == 0, (lenient.stdout + lenient.stderr)[-3000:]
+    findings = json.loads((tmp_path / "report.json").read_text())["assumptions"]
+    assert [f["id"] for f in findings if f["verdict"] == "contradicted"] == [defect.rests_on]
+    output = strict.stdout + strict.stderr
+    assert strict.returncode == 1, output[-3000:]
+    assert re.search(defect.caught_as, output), output[-3000:]
+    assert "Received: " in output and "Expected: " in output
+    assert SECRET not in output + lenient.stdout

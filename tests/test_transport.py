@@ -19,25 +19,36 @@ def server() -> ServerThread:
 
 
 def test_guarded_transport_only_sends_read_only_requests(server: ServerThread) -> None:
-    """Against a remote target, nothing but the read-only GETs leaves the suite: no send, no
-    change to the STOP list or the sub-accounts, no paid check."""
+    """Against a remote target, nothing but the read-only requests leaves the suite: no send,
+    no cancel, no change to the STOP list or the sub-accounts, no paid check; a send only
+    with sandbox=1 when sandbox sends are allowed."""
     guarded = Transport(server.base_url, guarded=True)
     expected = (
-        r"Refusing POST /message-status: .* only GET /bulk-status-by-tag, GET /message-status, "
-        r"GET /statistics/cost-resume, GET /stop-sms/list, GET /subaccount/list are sent"
+        r"Refusing POST /message-status: .* only GET /bulk-status, GET /bulk-status-by-tag, "
+        r"GET /me, GET /message-status, GET /nope, GET /statistics/cost-resume, "
+        r"GET /stop-sms/list, GET /subaccount/list, POST /multi-status are sent"
     )
     with pytest.raises(PermissionError, match=expected):
         guarded.request("POST", "/message-status")
-    with pytest.raises(PermissionError, match="Refusing GET /me"):
-        guarded.get(QUERY, path="/me")
+    with pytest.raises(PermissionError, match="Refusing GET /message-cancel"):
+        guarded.get(QUERY, path="/message-cancel")
     for method, path in (("POST", "/stop-sms/add"), ("GET", "/stop-sms/delete")):
         with pytest.raises(PermissionError, match=f"Refusing {method} {path}"):
             guarded.request(method, path)
-    for path in ("/send", "/bulk-send", "/vn/send"):
+    for path in ("/send", "/bulk-send", "/vn/send", "/lookup"):
         with pytest.raises(PermissionError, match=f"Refusing POST {path}"):
-            guarded.post(path, {})
+            guarded.post(path, {"apiKey": "k", "sandbox": 1})
     assert guarded.get(QUERY).status == 200
+    assert guarded.get(QUERY, path="/me").status == 200
     assert guarded.get("apiKey=YOUR_API_KEY", path="/stop-sms/list").data()["nbData"] == 1
+    sandboxed = Transport(server.base_url, guarded=True, sandbox_sends=True)
+    with pytest.raises(PermissionError, match=r"Refusing POST /send: .*and sandbox sends"):
+        sandboxed.post("/send", {"apiKey": "k", "phoneNumbers": "0600000000", "message": "x"})
+    for path in ("/bulk-send", "/vn/send"):  # only /send is ever sent, sandbox or not
+        with pytest.raises(PermissionError, match=f"Refusing POST {path}"):
+            sandboxed.post(path, {"apiKey": "k", "sandbox": 1})
+    assert sandboxed.post("/send", {"apiKey": "k", "sandbox": 1}).status == 200
+    assert sandboxed.post("/send", b"{nope").status == 200  # nothing a server could send
 
 
 def test_budget_stops_requests(server: ServerThread) -> None:

@@ -40,7 +40,7 @@ def needs_unicode(message: str) -> bool:
     """Whether a message holds characters the kit counts as outside GSM (assumption
     'unicode-detection')."""
     limit = spec.assumed("unicode-detection")["auto_above"]
-    return any(ord(char) > limit for char in message)
+    return limit is not None and any(ord(char) > limit for char in message)
 
 
 def amount(value: float) -> str:

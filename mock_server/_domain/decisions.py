@@ -50,8 +50,14 @@ GENERIC: dict[str, Trigger] = {
 }
 
 
-@spec.cached
 def ordered(catalogue: str) -> tuple[spec.ControlCode, ...]:
+    """The catalogue's codes in the order of precedence in force (a calibration may change
+    it)."""
+    return _ordered(catalogue, spec.overlay().key)
+
+
+@spec.cached
+def _ordered(catalogue: str, overlay: str) -> tuple[spec.ControlCode, ...]:
     return spec.precedence(catalogue)
 
 

@@ -93,7 +93,8 @@ def status_at(message: SentMessage, now: float, pending: str) -> tuple[str, floa
     arrival = message.start + message.outcome.delay
     if now < arrival:
         return pending, message.start
-    return message.outcome.final_status, arrival
+    dated = arrival if spec.assumed("status-date")["final"] == "start-plus-delay" else message.start
+    return message.outcome.final_status, dated
 
 
 @dataclass(frozen=True)
@@ -276,9 +277,10 @@ class Outbox:
         return None if found is None else self.at(*found)
 
     def find(self, message_id: str, number: str) -> SentMessage | None:
-        wanted = phones.canonical(number)
+        wanted = phones.lookup_key(number)
         return next(
-            (m for m in self.recipients(message_id) if phones.canonical(m.number) == wanted), None
+            (m for m in self.recipients(message_id) if phones.lookup_key(m.number) == wanted),
+            None,
         )
 
     def cancel(self, message_id: str, now: float) -> None:

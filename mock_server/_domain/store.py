@@ -29,7 +29,7 @@ from mock_server.errors import StoreFull
 
 
 def _key(message_id: str, number: str) -> tuple[str, str]:
-    return (message_id, phones.canonical(number))
+    return (message_id, phones.lookup_key(number))
 
 
 class Store:
@@ -90,8 +90,9 @@ class Store:
     def record(self, message: SentMessage) -> dict[str, Any]:
         """A sent message as a message-status record (the fields of messages.json)."""
         statut, date = self.status(message)
+        echo = spec.assumed("send-number-echo")
         return {
-            "number": message.number,
+            "number": phones.canonical(message.number) if echo == "E.164" else message.number,
             "messageId": str(message.message_id),
             "stopSms": message.outcome.stop_sms,
             "date": str(int(date)),

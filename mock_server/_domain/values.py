@@ -25,6 +25,12 @@ def blank() -> str:
     return chars
 
 
+def missing(value: str) -> bool:
+    """Whether a value that was given counts as missing (assumption 'empty-parameter')."""
+    rule = spec.assumed("empty-parameter")
+    return rule["treat_as"] == "missing" and not value.strip(rule["whitespace"])
+
+
 def text(value: Any) -> str:
     """A JSON value as the text a PHP backend would read; lists, objects, null are empty."""
     if isinstance(value, str):

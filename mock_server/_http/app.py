@@ -21,8 +21,9 @@ def create_app(settings: Settings | None = None) -> web.Application:
     """
     settings = settings or Settings()
     registered = operations.registry()
-    operations.check(registered)
-    state = MockState(settings, spec.load_fixtures(settings.fixtures))
+    with spec.use_overlay(settings.overlay):
+        operations.check(registered)
+        state = MockState(settings, spec.load_fixtures(settings.fixtures))
     app = web.Application()
     app[STATE] = state
     app.on_shutdown.append(partial(_wake, state))

@@ -34,6 +34,9 @@ log = logging.getLogger("mock_server")
 
 def http_error(request: web.Request, status: int, reason: str) -> web.Response:
     """A request outside the contract (unknown path, other method): the error shape, no 5xx."""
+    if spec.assumed("undocumented-requests") == "html-error-page":
+        page = spec.faults()["pages"].get(str(status), f"{status} {reason}")
+        return web.Response(status=status, text=page, content_type="text/html")
     fmt = query.response_format(query.parse(request.rel_url.raw_query_string))
     payload = {**spec.constants(spec.HTTP_ERROR), "code": status, "message": reason}
     return respond(rendering.render(spec.HTTP_ERROR, payload, fmt), fmt, status)
@@ -49,6 +52,14 @@ def layered(handler: Handler, area: str = "any") -> Handler:
     """
 
     async def run(request: web.Request) -> web.StreamResponse:
+        # the app's calibration holds for this request alone: one process may serve several
+        token = spec.set_overlay(request.app[STATE].settings.overlay)
+        try:
+            return await guarded(request)
+        finally:
+            spec.reset_overlay(token)
+
+    async def guarded(request: web.Request) -> web.StreamResponse:
         state = request.app[STATE]
         try:
             if area == "api" or (area == "any" and not request.path.startswith(ADMIN_PREFIX)):

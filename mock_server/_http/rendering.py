@@ -98,7 +98,8 @@ def _render_uncached(schema_name: str, payload: Mapping[str, Any], fmt: str) -> 
 
 
 @functools.lru_cache(maxsize=4096)
-def _render(schema_name: str, payload: Payload, fmt: str) -> bytes:
+def _render(schema_name: str, payload: Payload, fmt: str, overlay: str) -> bytes:
+    # overlay: the key of the calibration in force, which may change the layout
     return _render_uncached(schema_name, dict(payload), fmt)
 
 
@@ -113,4 +114,4 @@ def render(schema_name: str, payload: Mapping[str, Any], fmt: str) -> bytes:
     """
     if any(isinstance(value, Mapping | list) for value in payload.values()):
         return _render_uncached(schema_name, payload, fmt)
-    return _render(schema_name, tuple(payload.items()), fmt)
+    return _render(schema_name, tuple(payload.items()), fmt, spec.overlay().key)

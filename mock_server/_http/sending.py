@@ -178,7 +178,8 @@ class Batch:
         self, now: float, plan: Callable[[list[SentMessage], int], None]
     ) -> tuple[int, list[SentMessage]]:
         """Send: every recipient to the outbox under one new message_id; plan gets them and
-        their position in the outbox (the delivery receipts of those sent with urlDlr)."""
+        their position in the outbox (the delivery receipts of those sent with urlDlr). A
+        sandbox send keeps no message when the ledger ('sandbox-send') says it creates none."""
         outbox = self.store.outbox
         message_id = outbox.allocate()
         sent = []
@@ -202,7 +203,8 @@ class Batch:
                     tag=self.tag,
                 )
             )
-        plan(sent, outbox.add(sent))
+        if not self.sandbox or spec.assumed("sandbox-send")["creates_messages"]:
+            plan(sent, outbox.add(sent))
         return message_id, sent
 
 

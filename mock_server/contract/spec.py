@@ -13,6 +13,7 @@ dropped when it does.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import copy
 import dataclasses
 import functools
@@ -102,6 +103,8 @@ STATUS = "message-status"
 
 # Response media type per _format value, as the docs' introduction page maps them.
 MEDIA_TYPES = {"json": "application/json", "xml": "application/xml"}
+# "Par défaut, le format de réponse est JSON" (seed page): the format when _format is absent.
+DEFAULT_FORMAT = "json"
 
 
 def _read_json(path: Path) -> Any:
@@ -265,6 +268,7 @@ class Assumption:
     sources: tuple[str, ...]
     probe: str
     alternatives: tuple[Any, ...] = ()
+    domain: Mapping[str, Any] | None = None
 
 
 @cached
@@ -312,8 +316,66 @@ def fixture_value(file: str, pointer: str) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class Overlay:
+    """Values that replace the ledger's decisions for some assumptions (a calibration).
+
+    key identifies the overlay in caches of values computed from the ledger (the rendered
+    bodies, the order of codes): equal overlays have equal keys.
+    """
+
+    values: Mapping[str, Any]
+    key: str = ""
+
+    @classmethod
+    def of(cls, values: Mapping[str, Any]) -> Overlay:
+        """An overlay of values, each checked against its entry's domain (SpecError)."""
+        for assumption_id, value in values.items():
+            check_value(assumption_id, value)
+        frozen = json.loads(json.dumps(dict(values)))
+        return cls(frozen, json.dumps(frozen, sort_keys=True) if frozen else "")
+
+
+NO_OVERLAY = Overlay({})
+# The overlay in force: the mock sets its app's overlay around each request and each change
+# of its state, so that one process can serve differently calibrated mocks at once.
+_overlay: contextvars.ContextVar[Overlay] = contextvars.ContextVar("overlay", default=NO_OVERLAY)
+
+
+def overlay() -> Overlay:
+    """The overlay in force in this context."""
+    return _overlay.get()
+
+
+@contextlib.contextmanager
+def use_overlay(values: Overlay) -> Iterator[None]:
+    """Read the assumptions through values inside the block (in this context only)."""
+    token = _overlay.set(values)
+    try:
+        yield
+    finally:
+        _overlay.reset(token)
+
+
+def set_overlay(values: Overlay) -> contextvars.Token[Overlay]:
+    """Make values the overlay of this context until reset_overlay(token)."""
+    return _overlay.set(values)
+
+
+def reset_overlay(token: contextvars.Token[Overlay]) -> None:
+    _overlay.reset(token)
+
+
 def assumed(assumption_id: str) -> Any:
-    """The value the mock takes for one assumption of the ledger."""
+    """The value taken for one assumption: the overlay's when it has one, else the ledger's."""
+    values = _overlay.get().values
+    if assumption_id in values:
+        return values[assumption_id]
+    return assumptions()[assumption_id].value
+
+
+def ledger_value(assumption_id: str) -> Any:
+    """The ledger's own decision for one assumption, whatever the overlay."""
     return assumptions()[assumption_id].value
 
 
@@ -321,6 +383,35 @@ def choices(assumption_id: str) -> tuple[Any, ...]:
     """What a setting may choose for one assumption: its decision, then the alternatives."""
     entry = assumptions()[assumption_id]
     return (entry.value, *entry.alternatives)
+
+
+def domain(assumption_id: str) -> dict[str, Any]:
+    """The JSON Schema of every value the mock can take for one assumption: the entry's
+    'domain', or else its decision and alternatives."""
+    entry = assumptions()[assumption_id]
+    return dict(entry.domain) if entry.domain else {"enum": list(choices(assumption_id))}
+
+
+def value_problem(assumption_id: str, value: Any) -> str | None:
+    """Why the mock cannot take value for an assumption, or None when it can."""
+    if assumption_id not in assumptions():
+        return f"no assumption {assumption_id!r} in the ledger"
+    error = best_match(Draft7Validator(domain(assumption_id)).iter_errors(value))
+    if error is not None:
+        return f"{value!r} is outside its domain: {error.message}"
+    if assumption_id.endswith("-code-precedence"):
+        operation = assumption_id.removesuffix("-code-precedence")
+        errors = {c.code for c in control_codes(operation).values() if not c.success}
+        if sorted(value) != sorted(errors):
+            return f"{value!r} is not an order of the codes {sorted(errors)}"
+    return None
+
+
+def check_value(assumption_id: str, value: Any) -> None:
+    """Raise SpecError unless the mock can take value for the assumption."""
+    problem = value_problem(assumption_id, value)
+    if problem:
+        raise SpecError(f"Calibration of {assumption_id!r}: {problem}")
 
 
 def precedence_id(operation: str) -> str:

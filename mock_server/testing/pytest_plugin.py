@@ -7,9 +7,12 @@ The mock starts once per distinct configuration and session (background thread, 
 and is reset before each test. Configure it with a marker,
 @pytest.mark.smspartner_mock(lang="en", date_format="epoch", error_status="4xx"), or by
 overriding the `smspartner_mock_settings` fixture. The documented rate limits (lookup, HLR,
-statistics) are off unless the marker asks for them: rate_limits=True. A mock bug fails the
-test that caused it: a body the mock refused to send because it broke its schema, or an
-exception in one of its handlers (named by type and message).
+statistics) are off unless the marker asks for them: rate_limits=True. A calibration
+(`smspartner-mock calibrate`) makes the mock answer as the measured API: the marker's
+calibration="calibration.json" (or a {id: value} dict), or --smspartner-mock-calibration
+FILE for every test. A mock bug fails the test that caused it: a body the mock refused to
+send because it broke its schema, or an exception in one of its handlers (named by type and
+message).
 
 The state helpers (add_message, set_status, messages, reset) run on the mock's own event
 loop (ServerThread.call), never on the test's thread; the lifecycle helpers (send,
@@ -20,11 +23,13 @@ remove_stop) go through the HTTP API, as they would against a mock in another pr
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 
+from mock_server.contract import calibration
 from mock_server.settings import Settings
 from mock_server.testing.admin_client import AdminClient
 from mock_server.testing.server import ServerThread
@@ -232,12 +237,22 @@ class _Servers:
             server.stop()
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.getgroup("smspartner_mock").addoption(
+        "--smspartner-mock-calibration",
+        default=None,
+        metavar="FILE",
+        help="calibration file (smspartner-mock calibrate) for every smspartner_mock whose "
+        "marker names none",
+    )
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "smspartner_mock(**settings): configure the smspartner_mock fixture "
         "(lang, date_format, error_status, api_keys, fixtures, rate_limits, callback_url, "
-        "dlr_shape, ...)",
+        "dlr_shape, calibration, ...)",
     )
 
 
@@ -258,6 +273,11 @@ def smspartner_mock_settings(request: pytest.FixtureRequest) -> Settings:
     options.setdefault("rate_limits", False)  # a test suite is faster than any live client
     if "api_keys" in options:
         options["api_keys"] = tuple(options["api_keys"])
+    default = request.config.getoption("--smspartner-mock-calibration")
+    if default is not None:
+        options.setdefault("calibration", default)
+    if isinstance(options.get("calibration"), str | Path):
+        options["calibration"] = calibration.load(Path(options["calibration"]))
     return Settings(**options)
 
 

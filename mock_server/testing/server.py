@@ -20,6 +20,7 @@ from aiohttp import web
 from mock_server._http.app import create_app
 from mock_server._http.runner import start
 from mock_server._http.state import STATE, MockBug, MockState
+from mock_server.contract import spec
 from mock_server.errors import BodyViolation
 from mock_server.settings import Settings
 
@@ -117,12 +118,18 @@ class ServerThread(AppThread):
         return self.app[STATE]
 
     def call(self, function: Callable[[], _T]) -> _T:
-        """function() run on the server's loop, between two requests; its result or error."""
+        """function() run on the server's loop, between two requests, under the mock's
+        calibration; its result or error."""
+
+        def calibrated() -> _T:
+            with spec.use_overlay(self.settings.overlay):
+                return function()
+
         if not self._loop.is_running():
-            return function()
+            return calibrated()
 
         async def run() -> _T:
-            return function()
+            return calibrated()
 
         return asyncio.run_coroutine_threadsafe(run(), self._loop).result()
 

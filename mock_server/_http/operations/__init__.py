@@ -114,9 +114,9 @@ def declared(operation_id: str) -> spec.Operation:
 
 
 def present(params: Mapping[str, str]) -> frozenset[str]:
-    """The parameters given with a value that is not blank (assumption 'empty-parameter')."""
-    blank = values.blank()
-    return frozenset(name for name, value in params.items() if value.strip(blank))
+    """The parameters given with a value that does not count as missing (assumption
+    'empty-parameter')."""
+    return frozenset(name for name, value in params.items() if not values.missing(value))
 
 
 @dataclass

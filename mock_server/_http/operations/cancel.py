@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from aiohttp import web
 
 from mock_server._domain import values
@@ -21,12 +24,20 @@ async def message_cancel(request: web.Request) -> web.Response:
     message_id = call.params.get("messageId", "").strip(values.blank())
     sent = store.outbox.recipients(message_id)
     now = store.clock.now()
+    # a message sent without a schedule answers the code the ledger says (7: already sent)
+    unscheduled = spec.assumed("cancel-unscheduled")
     code = call.decide(
         {
             "unknown-message": lambda _: not store.recipients(message_id),
             "already-cancelled": lambda _: bool(sent) and sent[0].cancelled_at is not None,
-            # a fixture message, or one sent without a schedule, has left already
-            "already-sent": lambda _: not sent or sent[0].start <= now,
+            # a fixture message has left already
+            "already-sent": lambda trigger: (
+                not sent
+                or (
+                    sent[0].start <= now
+                    and (sent[0].scheduled_at is not None or unscheduled == _code(trigger))
+                )
+            ),
             "too-late-to-cancel": lambda t: sent[0].start - now < spec.rule(t["rule"]),
         }
     )
@@ -34,3 +45,8 @@ async def message_cancel(request: web.Request) -> web.Response:
         return call.error(code)
     store.outbox.cancel(message_id, now)
     return call.ok({"message": code.message[call.state.settings.lang]})
+
+
+def _code(trigger: Mapping[str, Any]) -> int:
+    """The code of a trigger of the cancel catalogue."""
+    return next(c.code for c in spec.control_codes(CANCEL).values() if c.trigger == trigger)

@@ -44,6 +44,8 @@ def answer(raw_query: str, state: MockState) -> tuple[Answer, bool]:
             **record,
             "date": dates.render(record["date"], settings.date_format),
         }
+        if spec.assumed("number-echo") == "request":
+            payload["number"] = phone_number.strip(values.blank())
         timeless = store.holds(message_id, phone_number)
         return Answer(rendering.render(spec.OK, payload, fmt), fmt, 200), timeless
     payload = {

@@ -24,11 +24,14 @@ SEND = "send"
 
 
 def _recipients(raw: str) -> list[str]:
-    """The numbers of phoneNumbers, trimmed, each E.164 form once, in order."""
+    """The numbers of phoneNumbers, trimmed, in order: each E.164 form once, or every
+    occurrence (assumption 'duplicate-recipients')."""
+    numbers = [n for n in (n.strip() for n in raw.split(",")) if n]
+    if spec.assumed("duplicate-recipients") == "each":
+        return numbers
     seen: dict[str, str] = {}
-    for number in (n.strip() for n in raw.split(",")):
-        if number:
-            seen.setdefault(phones.canonical(number), number)
+    for number in numbers:
+        seen.setdefault(phones.canonical(number), number)
     return list(seen.values())
 
 
