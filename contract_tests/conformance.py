@@ -43,6 +43,7 @@ WRONG_KEY = "not-a-key-of-this-account"
 SOME_PHONE = "0600000000"  # in requests that fail before any number is looked up or sent
 KEY = "{key}"  # stands for the target's API key until the request is sent
 SANDBOX_TEXT = "SMS Partner contract kit: sandbox probe"
+UNUSED_TAG = "smspartner-contract-kit-unused-tag"  # no message of an account carries it
 
 CANCEL_REASON = (
     "would send GET /v1/message-cancel, which cancels a message: the suite never sends it"
@@ -222,6 +223,46 @@ def _me_precedence(p: Prober) -> Observation:
         faults = _faults("me", dict(pairs), [])
         observations.append((faults, _code(p.get("/me", *pairs)[1])))
     return _order("me", observations)
+
+
+def _key_only_precedence(operation: str, path: str) -> Probe:
+    """The probe of a read-only list whose only faults are the key's (stop-sms-list,
+    subaccount-list): no apiKey holds both, missing and unknown."""
+
+    def probe(p: Prober) -> Observation:
+        faults = _faults(operation, {}, [])
+        return _order(operation, [(faults, _code(p.get(path)[1]))])
+
+    return probe
+
+
+def _by_tag_precedence(p: Prober) -> Observation:
+    observations = []
+    for key in ("absent", WRONG_KEY, KEY):
+        for tag in (None, UNUSED_TAG):
+            pairs = [] if key == "absent" else [("apiKey", key)]
+            if tag:
+                pairs.append(("tag", tag))
+            conditions = ["unknown-message"] if tag else []
+            faults = _faults("bulk-status-by-tag", dict(pairs), conditions)
+            if len(faults) > 1:
+                observations.append((faults, _code(p.get("/bulk-status-by-tag", *pairs)[1])))
+    return _order("bulk-status-by-tag", observations)
+
+
+def _subaccount_page(p: Prober) -> Observation:
+    _, first = p.get("/subaccount/list", ("apiKey", KEY))
+    _, absent = p.get("/subaccount/list", ("apiKey", KEY), ("page", "1"))
+    if not (isinstance(first, Mapping) and first.get("data")):
+        raise NotProbed("the account has no sub-account: every page is empty")
+    _, past = p.get("/subaccount/list", ("apiKey", KEY), ("page", "999999"))
+    data = past.get("data") if isinstance(past, Mapping) else None
+    default = 1 if absent == first else None
+    past_end = "empty" if data == [] else "last page" if data else None
+    wanted = spec.assumed("subaccount-list-page")
+    observed = f"page absent {'=' if default else '!='} page 1; page 999999 holds {data!r:.120}"
+    value = {"default": default, "past_end": past_end} if default and past_end else MISSING
+    return Observation(f"{wanted}", observed, value)
 
 
 def _limit(operation: str, kind: str) -> int:
@@ -702,6 +743,16 @@ PROBES: dict[str, tuple[Probe, str]] = {
     "multi-status-entry-code-precedence": (_multi_entry, READ),
     "me-code-precedence": (_me_precedence, READ),
     "bulk-multi-date-format": (_bulk_multi_date, READ),
+    "stop-sms-list-code-precedence": (
+        _key_only_precedence("stop-sms-list", "/stop-sms/list"),
+        READ,
+    ),
+    "subaccount-list-code-precedence": (
+        _key_only_precedence("subaccount-list", "/subaccount/list"),
+        READ,
+    ),
+    "bulk-status-by-tag-code-precedence": (_by_tag_precedence, READ),
+    "subaccount-list-page": (_subaccount_page, READ),
     "send-code-precedence": (_send_precedence, SANDBOX),
     "send-validation-list-name": (_validation_list_name, SANDBOX),
     "sandbox-send": (_sandbox_send, SANDBOX),
@@ -712,11 +763,77 @@ PROBES: dict[str, tuple[Probe, str]] = {
     "duplicate-recipients": (_duplicate_recipients, SANDBOX),
 }
 
+STOP_REASON = "would add a number to the account's STOP list or remove one from it"
+SUBACCOUNT_REASON = "would create or remove a sub-account, or move credit to or from one"
+SENDS_REASON = (
+    "would send real SMS (POST /v1/bulk-send, /v1/vn/send), which cost money: the suite "
+    "sends only POST /v1/send with sandbox=1"
+)
+RECEIVER_REASON = (
+    "needs a callback URL the live API can reach: the suite's receivers listen on loopback only"
+)
+LIMIT_REASON = (
+    "its open point is the answer past a per-minute limit (360 lookups or HLR requests, 5 "
+    "statistics requests): reaching it would refuse the account's own requests for a minute"
+)
+HLR_REASON = "an HLR check is charged (POST /v1/hlr/notify)"
+TAGGED_REASON = (
+    "needs messages sent with a known tag (or in known months), which only real sends make"
+)
+LOOKUP_REASON = "needs POST /v1/lookup, sent only with --live-lookup; no probe reads it yet"
+RETENTION_REASON = "would take more sends than the live API keeps, each one charged"
+
 NOT_PROBED = {
     "message-cancel-code-precedence": CANCEL_REASON,
     "cancelled-status": CANCEL_REASON,
     "cancel-refund": CANCEL_REASON,
     "cancel-unscheduled": CANCEL_REASON,
+    "outbox-retention": RETENTION_REASON,
+    "stop-sms-add-code-precedence": STOP_REASON,
+    "stop-sms-delete-code-precedence": STOP_REASON,
+    "stop-sms-add-field": STOP_REASON,
+    "stop-sms-add-duplicate": STOP_REASON,
+    "stop-number-form": STOP_REASON,
+    "stop-sms-delete-method": STOP_REASON,
+    "stop-sms-delete-code-2": STOP_REASON,
+    "stop-list-send": STOP_REASON,
+    "bulk-send-code-precedence": SENDS_REASON,
+    "vn-send-code-precedence": SENDS_REASON,
+    "bulk-send-message-id": SENDS_REASON,
+    "bulk-send-number-echo": SENDS_REASON,
+    "vn-send-key-case": SENDS_REASON,
+    "vn-send-from": SENDS_REASON,
+    "dlr-payload": RECEIVER_REASON,
+    "dlr-statuses": RECEIVER_REASON,
+    "sandbox-callbacks": RECEIVER_REASON,
+    "reply-callback": RECEIVER_REASON,
+    "callback-retries": RECEIVER_REASON,
+    "hlr-callback": RECEIVER_REASON,
+    "lookup-code-precedence": LIMIT_REASON,
+    "hlr-notify-code-precedence": LIMIT_REASON,
+    "statistics-cost-resume-code-precedence": LIMIT_REASON,
+    "rate-limiter": LIMIT_REASON,
+    "rate-limit-answer": LIMIT_REASON,
+    "hlr-charging": HLR_REASON,
+    "hlr-results": HLR_REASON,
+    "hlr-campaign-id": HLR_REASON,
+    "number-check-separator": LOOKUP_REASON,
+    "checked-number-forms": LOOKUP_REASON,
+    "lookup-number-plans": LOOKUP_REASON,
+    "lookup-invalid-number": LOOKUP_REASON,
+    "subaccount-create-code-precedence": SUBACCOUNT_REASON,
+    "subaccount-remove-code-precedence": SUBACCOUNT_REASON,
+    "subaccount-credit-add-code-precedence": SUBACCOUNT_REASON,
+    "subaccount-credit-remove-code-precedence": SUBACCOUNT_REASON,
+    "subaccount-credentials": SUBACCOUNT_REASON,
+    "subaccount-credit-moves": SUBACCOUNT_REASON,
+    "subaccount-create-answer": SUBACCOUNT_REASON,
+    "subaccount-remove-path": SUBACCOUNT_REASON,
+    "subaccount-store-limits": SUBACCOUNT_REASON,
+    "subaccount-credit-answer": SUBACCOUNT_REASON,
+    "bulk-status-by-tag-page": TAGGED_REASON,
+    "bulk-status-by-tag-scope": TAGGED_REASON,
+    "statistics-months": TAGGED_REASON,
 }
 
 TRANSPORT_FAILURES = (OSError, http.client.HTTPException, BudgetExhausted)

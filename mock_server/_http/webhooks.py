@@ -388,8 +388,10 @@ class Webhooks:
             trust_env=False,  # never through a proxy of the environment
             auto_decompress=False,
         )
-        self._tasks = [asyncio.create_task(self._sender()) for _ in range(SENDERS)]
-        self._tasks.append(asyncio.create_task(self._tick()))
+        # the tasks copy this context: they read the assumptions through the mock's calibration
+        with spec.use_overlay(self.settings.overlay):
+            self._tasks = [asyncio.create_task(self._sender()) for _ in range(SENDERS)]
+            self._tasks.append(asyncio.create_task(self._tick()))
 
     async def stop(self, app: web.Application) -> None:
         """on_cleanup: the senders stop at once, attempts in flight are abandoned."""

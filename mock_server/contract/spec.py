@@ -269,6 +269,7 @@ class Assumption:
     probe: str
     alternatives: tuple[Any, ...] = ()
     domain: Mapping[str, Any] | None = None
+    other_readings: tuple[Any, ...] = ()  # plausible, but no value the mock can take
 
 
 @cached
