@@ -7,10 +7,8 @@ user would run it against another server, with a secret API key that must never 
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,24 +17,14 @@ from contract_tests import conformance
 from mock_server import ServerThread, Settings
 
 from .defects import DEFECTS, Defect, middleware
+from .processes import contract_suite
 
-ROOT = Path(__file__).resolve().parent.parent
 SECRET = "SeCrEt-KeY-42"
 
 
 def run_suite(server: ServerThread, *extra: str) -> subprocess.CompletedProcess[str]:
     """Run the contract suite against server, as a separate pytest process."""
-    env = {
-        **os.environ,
-        "SMSPARTNER_MESSAGE_ID": "1111",
-        "SMSPARTNER_PHONE_NUMBER": "0600000000",
-        "HYPOTHESIS_PROFILE": "find",
-    }
-    command = [sys.executable, "-m", "pytest", "contract_tests", "-q", "-x"]
-    command += ["-p", "no:cacheprovider", "--base-url", server.base_url, "--api-key", SECRET]
-    return subprocess.run(
-        [*command, *extra], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
-    )
+    return contract_suite(server.base_url, SECRET, "find", "-x", *extra)
 
 
 def secret_server(defect: Defect | None = None) -> ServerThread:

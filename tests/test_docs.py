@@ -215,6 +215,24 @@ def check_curl(command: Command, rest: list[str], mock: Callable[[], Mock]) -> N
         _matches(output, shown)
 
 
+# a conformance report (schemas/conformance-report.schema.json) that measured epoch dates
+MEASURED_REPORT = {
+    "target": "https://api.example/v1",
+    "generated": "2026-01-01T00:00:00+00:00",
+    "summary": {"confirmed": 0, "contradicted": 1, "not probed": 0},
+    "assumptions": [
+        {
+            "id": "date-format",
+            "question": "q",
+            "verdict": "contradicted",
+            "expected": "docs",
+            "observed": "epoch",
+            "observed_value": "epoch",
+        }
+    ],
+}
+
+
 def check_mock_cli(command: Command, rest: list[str], tmp_path: Path) -> None:
     rest = [word for word in rest if word != "&"]
     parser = cli.build_parser()
@@ -224,6 +242,13 @@ def check_mock_cli(command: Command, rest: list[str], tmp_path: Path) -> None:
         assert exit_info.value.code == 0
         return
     args = parser.parse_args(rest)
+    if args.command == "calibrate":  # on a report of the documented form, measured by no one
+        report = tmp_path / "report.json"
+        report.write_text(json.dumps(MEASURED_REPORT), encoding="utf-8")
+        written = tmp_path / "calibration.json"
+        assert cli.main(["calibrate", str(report), "-o", str(written)]) == 0
+        assert json.loads(written.read_text("utf-8"))["calibration"] == {"date-format": "epoch"}
+        return
     if args.command == "openapi":
         written = tmp_path / "openapi.json"
         assert cli.main(["openapi", "-o", str(written)]) == 0
@@ -235,6 +260,10 @@ def check_mock_cli(command: Command, rest: list[str], tmp_path: Path) -> None:
             skip = not skip
             continue
         flags.append(word)
+    if args.calibration is not None:  # a calibration as `calibrate` writes it
+        calibration = tmp_path / "calibration.json"
+        calibration.write_text(json.dumps({"calibration": {"date-format": "epoch"}}), "utf-8")
+        flags[flags.index(str(args.calibration))] = str(calibration)
     with mock_process(*flags, stderr=subprocess.DEVNULL) as (_, url):
         query = "apiKey=YOUR_API_KEY&messageId=1111&phoneNumber=0600000000"
         with urllib.request.urlopen(f"{url}?{query}", timeout=10) as answer:
