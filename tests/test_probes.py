@@ -1,0 +1,87 @@
+"""The conformance probes of the read-only lists (issues 12 and 13's operations), against the
+bundled mock and against answers that depart from the ledger."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from contract_tests import conformance
+from contract_tests.target import Target
+from contract_tests.transport import Transport
+from contract_tests.verdicts import MISSING
+from mock_server import ServerThread, Settings
+
+KEY = "YOUR_API_KEY"
+
+
+@pytest.fixture
+def target() -> Iterator[Target]:
+    with ServerThread(Settings(access_log=False)) as server:
+        transport = Transport(server.base_url, guarded=True, secrets=(KEY,))
+        yield Target(server.base_url, KEY, "remote", None, None, transport)
+
+
+def test_subaccount_paging_needs_a_subaccount(target: Target) -> None:
+    with pytest.raises(conformance.NotProbed, match="no sub-account"):
+        conformance._subaccount_page(conformance.Prober(target))
+
+
+def test_subaccount_paging_is_confirmed_by_the_mock(target: Target) -> None:
+    created = Transport(target.base_url).post(
+        "/subaccount/create", {"apiKey": KEY, "type": "simple", "parameters": {}}
+    )
+    assert created.data()["success"] is True
+    prober = conformance.Prober(target)
+    observation = conformance._subaccount_page(prober)
+    assert observation.value == {"default": 1, "past_end": "empty"}
+    # three list requests and the page past the end, every one read-only and recorded
+    assert [e.request.split("?")[0].rsplit("/", 1)[1] for e in prober.evidence] == ["list"] * 3
+    assert all(KEY not in e.request and KEY not in e.excerpt for e in prober.evidence)
+
+
+class Canned:
+    """A prober whose answers are given: the probe's reading of each, without a server."""
+
+    def __init__(self, pages: dict[str | None, Any]) -> None:
+        self.pages = pages
+
+    def get(self, path: str, *pairs: tuple[str, str]) -> tuple[None, Any]:
+        page = dict(pairs).get("page")
+        return None, self.pages.get(page, self.pages[None])
+
+
+ONE = {"success": True, "code": 200, "page": 1, "data": [{"token": "t"}]}
+
+
+@pytest.mark.parametrize(
+    ("past", "absent", "value"),
+    [
+        ({**ONE, "page": 999999, "data": []}, ONE, {"default": 1, "past_end": "empty"}),
+        (ONE, ONE, {"default": 1, "past_end": "last page"}),  # an other reading
+        ({"code": 500}, ONE, MISSING),  # no value of the entry's form
+        ({**ONE, "data": []}, {**ONE, "data": [{"token": "u"}]}, MISSING),
+    ],
+)
+def test_subaccount_paging_reads_what_it_observes(past: Any, absent: Any, value: Any) -> None:
+    canned = Canned({None: ONE, "1": absent, "999999": past})
+    observation = conformance._subaccount_page(canned)  # type: ignore[arg-type]
+    assert observation.value == value
+    assert "page 999999 holds" in observation.observed
+
+
+def test_key_only_precedence_reads_the_order(target: Target) -> None:
+    """No apiKey is both missing and unknown: the code answered orders the two."""
+    probe = conformance._key_only_precedence("stop-sms-list", "/stop-sms/list")
+    observation = probe(conformance.Prober(target))
+    assert observation.value == [1, 10]
+    for codes, order in (({"code": 10}, [10, 1]), ({"code": 99}, MISSING)):
+        canned = Canned({None: codes})
+        assert probe(canned).value == order  # type: ignore[arg-type]
+
+
+def test_by_tag_precedence_is_confirmed_by_the_mock(target: Target) -> None:
+    observation = conformance._by_tag_precedence(conformance.Prober(target))
+    assert observation.value == [1, 3, 10, 4]
