@@ -35,6 +35,7 @@ from . import oracle
 from .checks import ContractViolation, Exchange, run_checks
 from .strategies import Query
 from .target import Target
+from .transport import LOOKUP as LOOKUP_REQUEST
 from .transport import BudgetExhausted, Reply
 from .verdicts import MISSING, Evidence, Finding, Verdicts
 
@@ -263,6 +264,61 @@ def _subaccount_page(p: Prober) -> Observation:
     observed = f"page absent {'=' if default else '!='} page 1; page 999999 holds {data!r:.120}"
     value = {"default": default, "past_end": past_end} if default and past_end else MISSING
     return Observation(f"{wanted}", observed, value)
+
+
+LOOKUP_FORMS = ("+33600000000", "0033600000000", "33600000000", "0600000000", " +33600000000")
+
+
+def _lookup(p: Prober, numbers: str) -> Any:
+    """POST /v1/lookup (free, 360 a minute; a remote target gets it with --live-lookup)."""
+    return p.post("/lookup", {"apiKey": KEY, "phoneNumbers": numbers})[1]
+
+
+def _separator(p: Prober) -> Observation:
+    code = _code(_lookup(p, "+33600000000;+33600000001"))
+    assumed = spec.assumed("number-check-separator")
+    observed = f"'+33600000000;+33600000001' answered code {code!r}"
+    value = {**assumed, "code": code} if type(code) is int else MISSING
+    return Observation(f"code {assumed['code']} for ';'", observed, value)
+
+
+def _entries(p: Prober) -> list[Any]:
+    data = _lookup(p, ",".join(LOOKUP_FORMS))
+    entries = data.get("lookup") if isinstance(data, Mapping) else None
+    if not isinstance(entries, list) or len(entries) != len(LOOKUP_FORMS):
+        raise NotProbed(f"the lookup answered no entry per number: {json.dumps(data)[:200]}")
+    return entries
+
+
+def _checked_forms(p: Prober) -> Observation:
+    found = {
+        form: isinstance(entry, Mapping) and entry.get("success") is True
+        for form, entry in zip(LOOKUP_FORMS, _entries(p), strict=True)
+    }
+    observed = ", ".join(f"{form!r} {'found' if ok else 'refused'}" for form, ok in found.items())
+    wanted = spec.assumed("checked-number-forms")
+    if not found["+33600000000"]:
+        return Observation(f"{wanted}", observed)  # the documented form refused: no reading
+    prefixes = [
+        prefix
+        for prefix, form in (("+", "+33600000000"), ("00", "0033600000000"), ("", "33600000000"))
+        if found[form]
+    ]
+    value = {"prefixes": prefixes, "trim": found[" +33600000000"]}
+    if found["0600000000"]:
+        value = {**value, "prefixes": [*prefixes, "0"], "national": "a national number read"}
+    return Observation(f"{wanted}", observed, value)
+
+
+def _invalid_number(p: Prober) -> Observation:
+    entry = _entries(p)[LOOKUP_FORMS.index("0600000000")]
+    lang = spec.assumed("message-language")
+    message = spec.assumed("lookup-invalid-number")["message"][lang]
+    wanted = {"request": "0600000000", "success": False, "message": message}
+    observed = json.dumps(entry, ensure_ascii=False)[:200]
+    if isinstance(entry, Mapping) and entry.get("success") is True:
+        raise NotProbed(f"the target found the national form: {observed}")
+    return Observation(json.dumps(wanted, ensure_ascii=False), observed, confirmed=entry == wanted)
 
 
 def _limit(operation: str, kind: str) -> int:
@@ -723,7 +779,7 @@ def _validation_list_name(p: Prober) -> Observation:
 
 
 Probe = Callable[[Prober], Observation]
-READ, SANDBOX = "read-only", "sandbox"
+READ, SANDBOX, LOOKUP = "read-only", "sandbox", "lookup"
 PROBES: dict[str, tuple[Probe, str]] = {
     "message-status-code-precedence": (_status_precedence, READ),
     "empty-parameter": (_empty_parameter, READ),
@@ -753,6 +809,9 @@ PROBES: dict[str, tuple[Probe, str]] = {
     ),
     "bulk-status-by-tag-code-precedence": (_by_tag_precedence, READ),
     "subaccount-list-page": (_subaccount_page, READ),
+    "number-check-separator": (_separator, LOOKUP),
+    "checked-number-forms": (_checked_forms, LOOKUP),
+    "lookup-invalid-number": (_invalid_number, LOOKUP),
     "send-code-precedence": (_send_precedence, SANDBOX),
     "send-validation-list-name": (_validation_list_name, SANDBOX),
     "sandbox-send": (_sandbox_send, SANDBOX),
@@ -780,7 +839,11 @@ HLR_REASON = "an HLR check is charged (POST /v1/hlr/notify)"
 TAGGED_REASON = (
     "needs messages sent with a known tag (or in known months), which only real sends make"
 )
-LOOKUP_REASON = "needs POST /v1/lookup, sent only with --live-lookup; no probe reads it yet"
+LOOKUP_REASON = "needs POST /v1/lookup (free, but 360 a minute): sent only with --live-lookup"
+PLANS_REASON = (
+    "the numbering plans of every country in the price table: no probe reads them yet (POST "
+    "/v1/lookup, sent only with --live-lookup)"
+)
 RETENTION_REASON = "would take more sends than the live API keeps, each one charged"
 
 NOT_PROBED = {
@@ -817,10 +880,7 @@ NOT_PROBED = {
     "hlr-charging": HLR_REASON,
     "hlr-results": HLR_REASON,
     "hlr-campaign-id": HLR_REASON,
-    "number-check-separator": LOOKUP_REASON,
-    "checked-number-forms": LOOKUP_REASON,
-    "lookup-number-plans": LOOKUP_REASON,
-    "lookup-invalid-number": LOOKUP_REASON,
+    "lookup-number-plans": PLANS_REASON,
     "subaccount-create-code-precedence": SUBACCOUNT_REASON,
     "subaccount-remove-code-precedence": SUBACCOUNT_REASON,
     "subaccount-credit-add-code-precedence": SUBACCOUNT_REASON,
@@ -857,6 +917,8 @@ def probe_all(
         observation = None
         if probe is not None and needs == SANDBOX and not sandbox_sends:
             reason = SANDBOX_REASON
+        elif probe is not None and needs == LOOKUP and not target.transport.allows(*LOOKUP_REQUEST):
+            reason = LOOKUP_REASON
         elif probe is not None:
             try:
                 observation = probe(prober)

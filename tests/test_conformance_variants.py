@@ -40,7 +40,7 @@ VARIANTS = [
 
 def run_suite(base_url: str, *extra: str) -> subprocess.CompletedProcess[str]:
     """The contract suite against base_url, as a user runs it against the live API."""
-    extra = ("--allow-sandbox-sends", "--sandbox-wait", "5", *extra)
+    extra = ("--allow-sandbox-sends", "--live-lookup", "--sandbox-wait", "5", *extra)
     return contract_suite(base_url, SECRET, "quick", *extra, timeout=600)
 
 

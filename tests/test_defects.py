@@ -69,13 +69,14 @@ def test_correct_mock_passes_and_reports_never_show_the_key(tmp_path: Path) -> N
     assert SECRET not in output
     report = json.loads(files[1].read_text())
     assert report["summary"]["contradicted"] == 0
-    # without --allow-sandbox-sends: every read-only probe confirms, but the sub-accounts'
-    # paging (the mock starts with none); the rest is not probed, each with its reason
+    # without --allow-sandbox-sends or --live-lookup: every read-only probe confirms, but the
+    # sub-accounts' paging (the mock starts with none); the rest is not probed, with reasons
     read = {i for i, (_, needs) in conformance.PROBES.items() if needs == conformance.READ}
     confirmed = read - {"subaccount-list-page"}
     verdicts = {f["id"]: f["verdict"] for f in report["assumptions"]}
     assert {i for i, v in verdicts.items() if v == "confirmed"} == confirmed
     allowed = {*conformance.NOT_PROBED.values(), conformance.SANDBOX_REASON}
+    allowed.add(conformance.LOOKUP_REASON)  # without --live-lookup
     allowed.add("the account has no sub-account: every page is empty")
     reasons = {f["observed"] for f in report["assumptions"] if f["verdict"] == "not probed"}
     assert reasons <= allowed, reasons - allowed

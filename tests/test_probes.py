@@ -13,6 +13,7 @@ from contract_tests.target import Target
 from contract_tests.transport import Transport
 from contract_tests.verdicts import MISSING
 from mock_server import ServerThread, Settings
+from mock_server.contract import spec
 
 KEY = "YOUR_API_KEY"
 
@@ -85,3 +86,61 @@ def test_key_only_precedence_reads_the_order(target: Target) -> None:
 def test_by_tag_precedence_is_confirmed_by_the_mock(target: Target) -> None:
     observation = conformance._by_tag_precedence(conformance.Prober(target))
     assert observation.value == [1, 3, 10, 4]
+
+
+class CannedLookup:
+    """A prober whose POST /v1/lookup answers are given."""
+
+    def __init__(self, answer: Any) -> None:
+        self.answer = answer
+        self.sent: list[Any] = []
+
+    def post(self, path: str, body: Any) -> tuple[None, Any]:
+        self.sent.append((path, body))
+        return None, self.answer
+
+
+def _found(number: str) -> dict[str, Any]:
+    return {"request": number, "success": True, "phoneNumber": "+33600000000"}
+
+
+def _refused(
+    number: str, message: str = "Le numéro de téléphone est vide ou n'est pas valide."
+) -> dict[str, Any]:
+    return {"request": number, "success": False, "message": message}
+
+
+def test_lookup_probes_are_confirmed_by_the_mock(target: Target) -> None:
+    """Unguarded (the bundled mock, or a remote one with --live-lookup) the lookups run."""
+    open_target = Target(target.base_url, KEY, "mock", None, None, Transport(target.base_url))
+    separator = conformance._separator(conformance.Prober(open_target))
+    assert separator.value == spec.assumed("number-check-separator")
+    forms = conformance._checked_forms(conformance.Prober(open_target))
+    assert forms.value == spec.assumed("checked-number-forms")
+    assert conformance._invalid_number(conformance.Prober(open_target)).confirmed is True
+
+
+def test_lookup_probes_read_departures() -> None:
+    separator = conformance._separator(CannedLookup({"success": False, "code": 19}))  # type: ignore[arg-type]
+    assert separator.value["code"] == 19
+    assert conformance._separator(CannedLookup({"code": "3"})).value is MISSING  # type: ignore[arg-type]
+    forms = conformance.LOOKUP_FORMS
+    every = {"success": True, "code": 200, "lookup": [_found(f) for f in forms]}
+    observed = conformance._checked_forms(CannedLookup(every))  # type: ignore[arg-type]
+    assert observed.value == {
+        "prefixes": ["+", "00", "", "0"],
+        "trim": True,
+        "national": "a national number read",
+    }
+    with pytest.raises(conformance.NotProbed, match="found the national form"):
+        conformance._invalid_number(CannedLookup(every))  # type: ignore[arg-type]
+    none = {"success": True, "code": 200, "lookup": [_refused(f) for f in forms]}
+    assert conformance._checked_forms(CannedLookup(none)).value is MISSING  # type: ignore[arg-type]
+    other = {
+        "success": True,
+        "code": 200,
+        "lookup": [_refused(f, "Numéro invalide") for f in forms],
+    }
+    assert conformance._invalid_number(CannedLookup(other)).confirmed is False  # type: ignore[arg-type]
+    with pytest.raises(conformance.NotProbed, match="no entry per number"):
+        conformance._checked_forms(CannedLookup({"success": True, "lookup": []}))  # type: ignore[arg-type]
