@@ -311,14 +311,44 @@ def _checked_forms(p: Prober) -> Observation:
 
 
 def _invalid_number(p: Prober) -> Observation:
+    """The failure entry of a national number; its language is 'message-language''s question,
+    so the text may be the entry's in any language."""
     entry = _entries(p)[LOOKUP_FORMS.index("0600000000")]
+    texts = spec.assumed("lookup-invalid-number")["message"]
     lang = spec.assumed("message-language")
-    message = spec.assumed("lookup-invalid-number")["message"][lang]
-    wanted = {"request": "0600000000", "success": False, "message": message}
+    wanted = {"request": "0600000000", "success": False, "message": texts[lang]}
     observed = json.dumps(entry, ensure_ascii=False)[:200]
     if isinstance(entry, Mapping) and entry.get("success") is True:
         raise NotProbed(f"the target found the national form: {observed}")
-    return Observation(json.dumps(wanted, ensure_ascii=False), observed, confirmed=entry == wanted)
+    confirmed = any(entry == {**wanted, "message": text} for text in texts.values())
+    return Observation(json.dumps(wanted, ensure_ascii=False), observed, confirmed=confirmed)
+
+
+def _tag_scope(p: Prober) -> Observation:
+    """One sandbox send with a mixed-case tag (at most 20 characters), then the tag asked as
+    sent and in lower case."""
+    tag = f"KitProbe{int(time.time()) % 10**8}"
+    _, answer = p.post(
+        "/send",
+        {
+            "apiKey": KEY,
+            "phoneNumbers": p.known().phone_number,
+            "message": SANDBOX_TEXT,
+            "tag": tag,
+            "sandbox": 1,
+        },
+    )
+    if not (isinstance(answer, Mapping) and answer.get("success") is True):
+        raise NotProbed(f"the sandbox send was refused: {json.dumps(answer)[:200]}")
+    exact = _code(p.get("/bulk-status-by-tag", ("apiKey", KEY), ("tag", tag))[1])
+    lower = _code(p.get("/bulk-status-by-tag", ("apiKey", KEY), ("tag", tag.lower()))[1])
+    unknown = _code(p.get("/bulk-status-by-tag", ("apiKey", KEY), ("tag", UNUSED_TAG))[1])
+    if exact == unknown:
+        raise NotProbed(f"the sandbox message is not listed by its tag (code {exact!r})")
+    observed = f"tag as sent: code {exact!r}; in lower case: code {lower!r}"
+    match = {exact: "case-insensitive", unknown: "exact"}.get(lower)
+    wanted = spec.assumed("bulk-status-by-tag-scope")
+    return Observation(f"{wanted}", observed, {"match": match} if match else MISSING)
 
 
 def _limit(operation: str, kind: str) -> int:
@@ -820,6 +850,7 @@ PROBES: dict[str, tuple[Probe, str]] = {
     "date-timezone": (_date_timezone, SANDBOX),
     "unicode-detection": (_unicode_detection, SANDBOX),
     "duplicate-recipients": (_duplicate_recipients, SANDBOX),
+    "bulk-status-by-tag-scope": (_tag_scope, SANDBOX),
 }
 
 STOP_REASON = "would add a number to the account's STOP list or remove one from it"
@@ -837,7 +868,8 @@ LIMIT_REASON = (
 )
 HLR_REASON = "an HLR check is charged (POST /v1/hlr/notify)"
 TAGGED_REASON = (
-    "needs messages sent with a known tag (or in known months), which only real sends make"
+    "needs more than 20 messages with one tag, or sends in known months: many sends, each "
+    "charged if the live API ignored sandbox=1"
 )
 LOOKUP_REASON = "needs POST /v1/lookup (free, but 360 a minute): sent only with --live-lookup"
 PLANS_REASON = (
@@ -892,7 +924,6 @@ NOT_PROBED = {
     "subaccount-store-limits": SUBACCOUNT_REASON,
     "subaccount-credit-answer": SUBACCOUNT_REASON,
     "bulk-status-by-tag-page": TAGGED_REASON,
-    "bulk-status-by-tag-scope": TAGGED_REASON,
     "statistics-months": TAGGED_REASON,
 }
 

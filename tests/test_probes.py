@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from contract_tests import conformance
-from contract_tests.target import Target
+from contract_tests.target import KnownMessage, Target
 from contract_tests.transport import Transport
 from contract_tests.verdicts import MISSING
 from mock_server import ServerThread, Settings
@@ -142,5 +142,50 @@ def test_lookup_probes_read_departures() -> None:
         "lookup": [_refused(f, "Numéro invalide") for f in forms],
     }
     assert conformance._invalid_number(CannedLookup(other)).confirmed is False  # type: ignore[arg-type]
+    english = [_refused(f, "The phone number is empty or not valid.") for f in forms]
+    in_english = {"success": True, "code": 200, "lookup": english}
+    assert conformance._invalid_number(CannedLookup(in_english)).confirmed is True  # type: ignore[arg-type]
     with pytest.raises(conformance.NotProbed, match="no entry per number"):
         conformance._checked_forms(CannedLookup({"success": True, "lookup": []}))  # type: ignore[arg-type]
+
+
+class CannedTags:
+    """A prober whose sandbox send succeeds and whose by-tag answers are given by tag."""
+
+    def __init__(self, codes: dict[str, int], sent: bool = True) -> None:
+        self.codes = codes
+        self.sent = sent
+        self.tag = ""
+
+    def known(self) -> KnownMessage:
+        return KnownMessage("1111", "0600000000")
+
+    def post(self, path: str, body: Any) -> tuple[None, Any]:
+        self.tag = body["tag"]
+        return None, {"success": self.sent}
+
+    def get(self, path: str, *pairs: tuple[str, str]) -> tuple[None, Any]:
+        tag = dict(pairs)["tag"]
+        key = "as sent" if tag == self.tag else "lower" if tag == self.tag.lower() else "other"
+        return None, {"code": self.codes[key]}
+
+
+@pytest.mark.parametrize(
+    ("codes", "value"),
+    [
+        ({"as sent": 200, "lower": 4, "other": 4}, {"match": "exact"}),
+        ({"as sent": 200, "lower": 200, "other": 4}, {"match": "case-insensitive"}),
+        ({"as sent": 200, "lower": 10, "other": 4}, MISSING),
+    ],
+)
+def test_tag_scope_reads_the_lower_case_answer(codes: dict[str, int], value: Any) -> None:
+    assert conformance._tag_scope(CannedTags(codes)).value == value  # type: ignore[arg-type]
+
+
+def test_tag_scope_needs_a_listed_sandbox_message() -> None:
+    unlisted = CannedTags({"as sent": 4, "lower": 4, "other": 4})
+    with pytest.raises(conformance.NotProbed, match="not listed by its tag"):
+        conformance._tag_scope(unlisted)  # type: ignore[arg-type]
+    refused = CannedTags({}, sent=False)
+    with pytest.raises(conformance.NotProbed, match="sandbox send was refused"):
+        conformance._tag_scope(refused)  # type: ignore[arg-type]
