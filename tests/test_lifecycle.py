@@ -304,6 +304,9 @@ def test_every_store_change_gives_a_new_version() -> None:
         lambda: store.put(record),
         lambda: store.subaccounts.remove(next(iter(store.subaccounts)).token),
         lambda: store.put(record),
+        lambda: store.put(record),
+        lambda: store.put(record),
+        store.reset,  # after many changes: the version never falls back to an earlier one
     ):
         change()
         assert store.version not in seen
