@@ -195,13 +195,16 @@ class TestSubAccountStore:
         removal frees what the removed one held."""
         probe = SubAccounts().create("simple", "", 0.0)
         subs = SubAccounts()
-        subs.max_bytes = 2 * probe.size  # generated emails of ids 1..3 have the same length
+        subs.max_bytes = 3 * probe.size  # generated emails of ids 1..9 have the same length
         first = subs.create("simple", "", 0.0)
-        subs.create("simple", "", 0.0)
+        for _ in range(2):
+            subs.create("simple", "", 0.0)
         with pytest.raises(StoreFull):
             subs.create("simple", "", 0.0)
         subs.remove(first.token)
-        assert subs.create("simple", "", 0.0).size == probe.size
+        assert subs.create("simple", "", 0.0).size == probe.size  # the room it freed
+        with pytest.raises(StoreFull):
+            subs.create("simple", "", 0.0)  # and no more
 
     def test_names_are_kept_and_empty_when_not_given(self) -> None:
         """firstname, lastname and title are stored as given, and empty by default."""
