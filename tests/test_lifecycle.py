@@ -15,11 +15,13 @@ from mock_server._domain.clock import MAX_OFFSET, Clock
 from mock_server._domain.lifecycle import (
     RETENTION_SCAN,
     MagicNumbers,
+    MonthSum,
     Outbox,
     Outcome,
     SentMessage,
     Totals,
     charges,
+    month_of,
     status_at,
 )
 from mock_server._domain.store import Store
@@ -284,7 +286,8 @@ def test_an_empty_send_changes_nothing_but_the_version() -> None:
 
 
 def test_every_store_change_gives_a_new_version() -> None:
-    """Each put, reset and send gives the store a version it never had before."""
+    """Each put, reset, send and sub-account change gives the store a version it never had
+    before."""
     store = Store(spec.load_fixtures())
     record = {**spec.load_fixtures().messages[0], "statut": "Waiting"}
     seen = [store.version]
@@ -295,6 +298,15 @@ def test_every_store_change_gives_a_new_version() -> None:
         lambda: store.outbox.add([_sent(1)]),
         store.reset,
         store.reset,
+        lambda: store.subaccounts.create("simple", "", 0.0),
+        lambda: store.put(record),
+        lambda: store.subaccounts.move(next(iter(store.subaccounts)), 1000),
+        lambda: store.put(record),
+        lambda: store.subaccounts.remove(next(iter(store.subaccounts)).token),
+        lambda: store.put(record),
+        lambda: store.put(record),
+        lambda: store.put(record),
+        store.reset,  # after many changes: the version never falls back to an earlier one
     ):
         change()
         assert store.version not in seen
@@ -324,3 +336,105 @@ def test_the_stop_list_is_bounded_in_bytes_and_removal_frees_them() -> None:
     stops.remove(second.id)
     assert stops.bytes == seeded + first.weight
     stops.add("0633333333", 0.0)  # the freed bytes hold a new entry
+
+
+def test_add_returns_the_position_of_the_first_added_recipient() -> None:
+    """A send added in two parts: the second part starts where the first ended; adding
+    nothing is position 0."""
+    outbox = Outbox(1)
+    assert outbox.add([_sent(1), _sent(1, number="0600000001")]) == 0
+    assert outbox.add([_sent(1, number="0600000002")]) == 2
+    assert outbox.add([]) == 0
+
+
+def test_messages_pages_through_the_recipients() -> None:
+    """messages(offset, limit): at most limit recipients from offset, in the order sent."""
+    outbox = Outbox(1)
+    for message_id in range(1, 6):
+        outbox.add([_sent(message_id)])
+
+    def ids(*page: int) -> list[int]:
+        return [m.message_id for m in outbox.messages(*page)]
+
+    assert ids() == [1, 2, 3, 4, 5]
+    assert ids(1, 2) == [2, 3]
+    assert ids(3) == [4, 5]
+    assert ids(0, 1) == [1]
+
+
+def test_a_cancelled_send_leaves_its_month() -> None:
+    """A refunded cancellation takes the send's messages and cost out of its month; the
+    month's other sends stay."""
+    outbox = Outbox(1)
+    outbox.add([_sent(1, scheduled_at=100.0, cost=0.045)])
+    outbox.add([_sent(2, scheduled_at=100.0, cost=0.045)])
+    outbox.add([_sent(2, scheduled_at=100.0, cost=0.045, number="0600000001")])
+    month = month_of(100.0)
+    assert outbox.months("") == {month: MonthSum(3, 135)}
+    outbox.cancel("2", 10.0)
+    assert outbox.months("") == {month: MonthSum(1, 45)}
+    outbox.cancel("1", 10.0)
+    assert outbox.months("") == {}
+
+
+class TestSubAccountMoney:
+    """The store's balance, credit check and /me of the account and of a sub-account."""
+
+    def _store(self) -> Store:
+        store = Store(spec.load_fixtures())
+        store.clock.freeze(True)
+        return store
+
+    def test_the_accounts_balance_is_what_its_sends_and_moves_left(self) -> None:
+        """The account's money: the initial solde less its sends and what it moved out; a
+        sub-account's sends do not touch it."""
+        store = self._store()
+        initial = round(float(store.account.initial["solde"]) * 1000)
+        sub = store.subaccounts.create("simple", "", 0.0)
+        store.subaccounts.move(sub, 2000)
+        store.outbox.add([_sent(1, cost=0.045)])
+        store.outbox.add([_sent(2, cost=0.5, owner=sub.token)])
+        assert store.balance("") == initial - 45 - 2000
+        assert store.balance(sub.token) == 2000 - 500
+        assert store.balance("no such token") == 0
+
+    def test_only_the_account_is_bound_by_sms_credits(self) -> None:
+        """The account lacks credits past its creditSms; a sub-account has money alone."""
+        store = self._store()
+        credits = store.account.initial["creditSms"]
+        sub = store.subaccounts.create("simple", "", 0.0)
+        store.subaccounts.move(sub, 1000)
+        assert store.short_of("", credits + 1, 0.0)
+        assert not store.short_of("", credits, 0.0)
+        assert not store.short_of(sub.token, credits + 1, 1.0)
+        assert store.short_of(sub.token, 1, 1.001)
+
+    def test_a_sub_accounts_me_shows_its_own_money_and_sends(self) -> None:
+        """A sub-account's /me: no SMS, ECO or HLR credits, its own scheduled parts in
+        toSend (not the account's), its money as solde and balance."""
+        store = self._store()
+        sub = store.subaccounts.create("simple", "", 0.0, firstname="Ada", lastname="L")
+        store.subaccounts.move(sub, 1500)
+        later = store.clock.now() + 3600
+        store.outbox.add([_sent(1, scheduled_at=later, parts=3)])
+        store.outbox.add([_sent(2, scheduled_at=later, parts=2, cost=0.5, owner=sub.token)])
+        user, credits = store.me(sub.token)
+        assert user == {"username": sub.email, "firstname": "Ada", "lastname": "L"}
+        assert credits == {
+            "creditSms": 0,
+            "creditSmsECO": 0,
+            "creditHlr": 0,
+            "toSend": 2,
+            "solde": "1.000",
+            "currency": store.account.currency,
+            "balance": "1.000",
+        }
+        assert store.me("")[1]["toSend"] == 3
+
+    def test_rate_limits_follow_the_setting(self) -> None:
+        """A store built with rate_limits off never counts a request; on, it does."""
+        limit = {"requests": 1, "seconds": 60}
+        off = Store(spec.load_fixtures(), rate_limits=False)
+        assert not any(off.limiter.over("r", limit, "k", 0.0) for _ in range(3))
+        on = Store(spec.load_fixtures(), rate_limits=True)
+        assert [on.limiter.over("r", limit, "k", 0.0) for _ in range(2)] == [False, True]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -58,6 +60,18 @@ class TestRateLimiter:
         assert limiter.over("r", LIMIT, "a", 0.0)  # 'a' was kept: its third request
         assert not limiter.over("r", LIMIT, "b", 0.0)  # 'b' was forgotten
 
+    def test_by_default_it_keeps_the_ledgers_max_keys(self) -> None:
+        """Built without max_keys, a limiter keeps as many windows as the ledger's
+        'rate-limiter' entry says (the bound the mock serves with), and no more."""
+        bound = spec.assumed("rate-limiter")["max_keys"]
+        one = {"requests": 1, "seconds": 60}
+        limiter = RateLimiter()
+        for n in range(bound + 1):
+            limiter.over("r", one, str(n), 0.0)
+        assert len(limiter) == bound
+        assert not limiter.over("r", one, "0", 0.0)  # the first key was forgotten: a new window
+        assert limiter.over("r", one, str(bound), 0.0)  # the last one was kept: its second
+
     def test_a_disabled_limiter_counts_nothing(self) -> None:
         """rate_limits off: nothing is ever over, nothing is kept."""
         limiter = RateLimiter(enabled=False)
@@ -103,6 +117,57 @@ class TestNumbers:
         assert view["callbacks"][1]["mccMnc"] == ""  # no plan for +49
         assert checks.used == 6
 
+    def test_trimmed_forms_trim_what_php_trims(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """With the ledger's alternative trim=true, an item loses the blanks PHP's trim()
+        removes (NUL included) and only those (a no-break space stays, so the item fails)."""
+        real = spec.assumed
+        forms = {**real("checked-number-forms"), "trim": True}
+        monkeypatch.setattr(
+            spec, "assumed", lambda name: forms if name == "checked-number-forms" else real(name)
+        )
+        assert numbers.international("\x00 +33612345678\t") == "33612345678"
+        assert numbers.international("\u00a0+33612345678") is None
+
+    def test_hlr_check_view_and_callback_bodies(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The plugin's view of a check names its fields; each number's body has the
+        documented fields only (a listed number's fixture row gives its result, not its
+        description), a version-5 UUID of its own, and a date in UTC whatever the host's
+        time zone."""
+        monkeypatch.setenv("TZ", "Asia/Tokyo")
+        time.tzset()
+        try:
+            checks = numbers.HlrChecks(numbers.HlrNumbers(spec.load_fixtures().hlr_numbers))
+            check = checks.add("", ["33600000011", "33612345678"], "t", "http://a", 0.0)
+        finally:
+            monkeypatch.undo()
+            time.tzset()
+        view = check.view()
+        assert list(view) == ["campaign_id", "owner", "tag", "notifyUrl", "at", "callbacks"]
+        assert (view["campaign_id"], view["owner"], view["tag"], view["at"]) == (
+            "HLR000001",
+            "",
+            "t",
+            0.0,
+        )
+        bodies = view["callbacks"]
+        for body in bodies:
+            assert spec.first_error("callback-hlr", body) is None
+            assert uuid.UUID(body["messageId"]).version == 5
+            assert body["date"] == "1970-01-01T00:00:00.000+0000"
+        assert len({body["messageId"] for body in bodies}) == 2
+
+    def test_hlr_checks_fill_their_bytes_exactly(self) -> None:
+        """Checks that together hold exactly max_bytes are all kept; one more drops the
+        oldest, again and again, each eviction freeing what its check held."""
+        checks = numbers.HlrChecks(numbers.HlrNumbers(spec.load_fixtures().hlr_numbers))
+        size = checks.add("", ["33612345678"], "a", None, 0.0).size
+        checks.reset()
+        checks.max_bytes = 2 * size
+        for tag in "abcd":
+            checks.add("", ["33612345678"], tag, None, 0.0)
+            assert checks.bytes == sum(c.size for c in checks.checks()) <= checks.max_bytes
+        assert [c.tag for c in checks.checks()] == ["c", "d"]
+
     def test_hlr_checks_stay_within_their_bytes(self) -> None:
         """Past max_bytes the oldest checks go, the newest stays; a sub-account uses none."""
         checks = numbers.HlrChecks(numbers.HlrNumbers(spec.load_fixtures().hlr_numbers))
@@ -124,6 +189,48 @@ class TestSubAccountStore:
         subs.max_bytes = 10
         with pytest.raises(StoreFull, match="at most 1 and 10 bytes"):
             subs.create("simple", "x" * 20, 0.0)
+
+    def test_bytes_fill_exactly_and_a_removal_frees_them(self) -> None:
+        """Sub-accounts that hold exactly max_bytes together fit; one more does not; a
+        removal frees what the removed one held."""
+        probe = SubAccounts().create("simple", "", 0.0)
+        subs = SubAccounts()
+        subs.max_bytes = 3 * probe.size  # generated emails of ids 1..9 have the same length
+        first = subs.create("simple", "", 0.0)
+        for _ in range(2):
+            subs.create("simple", "", 0.0)
+        with pytest.raises(StoreFull):
+            subs.create("simple", "", 0.0)
+        subs.remove(first.token)
+        assert subs.create("simple", "", 0.0).size == probe.size  # the room it freed
+        with pytest.raises(StoreFull):
+            subs.create("simple", "", 0.0)  # and no more
+
+    def test_names_are_kept_and_empty_when_not_given(self) -> None:
+        """firstname, lastname and title are stored as given, and empty by default."""
+        subs = SubAccounts()
+        bare = subs.create("simple", "a@example.org", 0.0)
+        named = subs.create(
+            "simple", "b@example.org", 0.0, firstname="Ada", lastname="L", title="Mme"
+        )
+        assert (bare.firstname, bare.lastname, bare.title) == ("", "", "")
+        assert (named.firstname, named.lastname, named.title) == ("Ada", "L", "Mme")
+
+    def test_the_token_works_as_a_key_when_the_ledger_says_so(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The ledger's 'subaccount-credentials' alternative: apiKey and token both work;
+        removing the sub-account withdraws both."""
+        real = spec.assumed
+        both = {"api_key_fields": ["apiKey", "token"]}
+        monkeypatch.setattr(
+            spec, "assumed", lambda name: both if name == "subaccount-credentials" else real(name)
+        )
+        subs = SubAccounts()
+        account = subs.create("simple", "", 0.0)
+        assert subs.by_key(account.token) is subs.by_key(account.api_key) is account
+        subs.remove(account.token)
+        assert subs.by_key(account.token) is subs.by_key(account.api_key) is None
 
     def test_pages_and_emails(self) -> None:
         """Pages of a size, in creation order; emails compare without case."""

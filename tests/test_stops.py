@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -92,7 +93,8 @@ def test_a_fixture_listing_an_id_or_number_twice_is_refused(
     seed = json.loads(json.dumps(SEED))
     seed["stops"][1].update(change)
     (tmp_path / "stop-list.json").write_text(json.dumps(seed))
-    with pytest.raises(FixtureError, match=rf"stop-list\.json, record #1, at {where}"):
+    file = re.escape(str(tmp_path / "stop-list.json"))  # the file's path, not only its name
+    with pytest.raises(FixtureError, match=rf"fixture {file}, record #1, at {where}"):
         create_app(Settings(fixtures=tmp_path))
 
 

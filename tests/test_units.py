@@ -8,6 +8,7 @@ import pytest
 
 from mock_server import redaction
 from mock_server._domain import account, dates, phones, values
+from mock_server._domain.lifecycle import Totals
 from mock_server._http import query
 from mock_server.contract import spec
 
@@ -174,6 +175,31 @@ def test_the_longest_calling_code_prices_a_number() -> None:
     assert prices.price("+12685550100") == account.Price("AG", 0.2)
     assert prices.price("+12125550100") == account.Price("US", 0.01)
     assert prices.price("+33600000000") is None
+
+
+def test_account_file_optional_fields_and_their_defaults() -> None:
+    """hlr_price and subaccounts_enabled are read from account.json; absent, they are 0 and
+    true (account-file.schema.json)."""
+    data = spec.fixture_value("account.json", "")
+    given = account.Account({**data, "hlr_price": 0.25, "subaccounts_enabled": False})
+    assert (given.hlr_price, given.subaccounts_enabled) == (0.25, False)
+    bare = {k: v for k, v in data.items() if k not in ("hlr_price", "subaccounts_enabled")}
+    absent = account.Account(bare)
+    assert (absent.hlr_price, absent.subaccounts_enabled) == (0.0, True)
+    assert absent.subaccounts_enabled is True
+
+
+def test_nothing_moved_or_used_unless_said() -> None:
+    """remaining() and credits() count no money moved and no HLR credit used by default."""
+    acct = account.Account(spec.fixture_value("account.json", ""))
+    initial = acct.initial
+    spent = Totals(0, 0)
+    assert acct.remaining(spent) == (initial["creditSms"], float(initial["solde"]))
+    credits = acct.credits(spent, 0)
+    assert (credits["creditHlr"], credits["solde"]) == (
+        initial["creditHlr"],
+        account.amount(float(initial["solde"])),
+    )
 
 
 @pytest.mark.parametrize("value", [-0.0, -0.0004, 0.0004])

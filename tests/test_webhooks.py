@@ -113,6 +113,25 @@ class TestReceipts:
             is None
         )
 
+    def test_final_receipt_is_dated_after_the_outcome_delay(self) -> None:
+        """The final receipt carries the final status, dated the delay after departure."""
+        made = callbacks.receipt(Receipt(7, 0, True), _message(), "Waiting", "status-item", "docs")
+        assert made is not None and made.last
+        assert (made.body["status"], made.body["date"]) == ("Delivered", "1010")
+
+    def test_the_probe_is_the_intermediate_receipt_as_rules_see_it(self) -> None:
+        """What reorder is asked about before planning is what the receipt will be."""
+        message = _message()
+        made = callbacks.receipt(Receipt(7, 0, False), message, "Waiting", "status-item", "docs")
+        probe = callbacks.intermediate_probe(message, "Waiting")
+        assert made is not None
+        assert (probe.kind, probe.target, probe.subject, probe.last) == (
+            made.kind,
+            made.target,
+            made.subject,
+            made.last,
+        )
+
     def test_intermediate_receipt_is_dated_when_the_message_left(self) -> None:
         """The pending receipt carries the pending status and the departure time."""
         made = callbacks.receipt(Receipt(7, 0, False), _message(), "Waiting", "status-item", "docs")
@@ -162,6 +181,10 @@ def _dlr(number: str = "+33600000001", status: str = "Delivered", last: bool = T
     return Callback("dlr", "http://127.0.0.1/x", "s", {}, Subject("7", number, status), last=last)
 
 
+def _dlr_of(message_id: str) -> Callback:
+    return Callback("dlr", "http://127.0.0.1/x", "s", {}, Subject(message_id, "+33600000001"))
+
+
 class TestRules:
     def test_matching_fields(self) -> None:
         """callback, phoneNumber (any form), messageId and status must all match."""
@@ -172,6 +195,46 @@ class TestRules:
         assert not rule.matches(_dlr(number="+33600000002"))
         assert not rule.matches(_dlr(status="Waiting"))
         assert not rule.matches(Callback("stop", "u", "s", {}, Subject("7", "+33600000001")))
+
+    @pytest.mark.parametrize(
+        ("match", "other"),
+        [
+            ({"callback": "dlr"}, Callback("stop", "u", "s", {}, Subject("7", "+33600000001"))),
+            ({"messageId": "7"}, _dlr_of("8")),
+        ],
+        ids=["callback", "messageId"],
+    )
+    def test_each_match_field_alone_narrows_the_rule(
+        self, match: dict[str, str], other: Callback
+    ) -> None:
+        """A rule with one match field applies to the callbacks it names, not to others."""
+        rule = CallbackRules().add({"kind": "drop", "match": match})
+        assert rule.matches(_dlr()) and not rule.matches(other)
+
+    def test_a_rule_that_does_not_fire_lets_the_next_one_try(self) -> None:
+        """Rules are tried in order: one whose probability draw fails passes the callback on."""
+        rules = CallbackRules()
+        rules.add({"kind": "drop", "probability": 0})
+        second = rules.add({"kind": "delay", "seconds": 5})
+        assert rules.pick(_dlr()) is second
+
+    def test_an_unseeded_rule_draws_as_seed_0(self) -> None:
+        """The schema: a rule's seed is 0 when absent."""
+
+        def draws(data: dict[str, Any]) -> list[bool]:
+            rules = CallbackRules()
+            rules.add({"kind": "drop", "probability": 0.5, **data})
+            return [rules.pick(_dlr()) is not None for _ in range(40)]
+
+        assert draws({}) == draws({"seed": 0}) != draws({"seed": 1})
+
+    def test_reorder_may_hold_back_until_its_times_are_used(self) -> None:
+        """A reorder rule with times 1 may hold back a receipt until it has applied once."""
+        rules = CallbackRules()
+        rules.add({"kind": "reorder", "times": 1})
+        assert rules.may_reorder(_dlr(last=False))
+        assert rules.pick(_dlr(last=False)) is not None
+        assert not rules.may_reorder(_dlr(last=False))
 
     def test_reorder_applies_to_intermediate_receipts_only(self) -> None:
         """Nothing follows a last callback, so reorder never holds one back."""
@@ -200,6 +263,9 @@ class TestRules:
                                "seed": 4, "applied": 1, "remaining": None}  # fmt: skip
         rules.clear()
         assert not rules.active and rules.rules() == []
+        limited = rules.add({"kind": "drop", "times": 2, "probability": 1})
+        assert limited.view() == {"id": 1, "kind": "drop", "match": {}, "times": 2,
+                                  "probability": 1, "applied": 0, "remaining": 2}  # fmt: skip
 
 
 def test_fault_appliers_are_the_schema_kinds() -> None:
