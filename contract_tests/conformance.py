@@ -33,6 +33,7 @@ from mock_server.redaction import redact_text
 
 from . import oracle
 from .checks import ContractViolation, Exchange, run_checks
+from .receivers import Receiver
 from .strategies import Query
 from .target import Target
 from .transport import LOOKUP as LOOKUP_REQUEST
@@ -77,12 +78,25 @@ class Prober:
     """Sends a probe's requests: each answer is checked against the documented contract
     only, and recorded as evidence."""
 
-    def __init__(self, target: Target, *, sandbox_sends: bool = False, wait: float = 30.0):
+    def __init__(
+        self,
+        target: Target,
+        *,
+        sandbox_sends: bool = False,
+        wait: float = 30.0,
+        receiver: Receiver | None = None,
+        receiver_url: str | None = None,
+    ):
         self.target = target
         self.sandbox_sends = sandbox_sends
         self.wait = wait
         self.evidence: list[Evidence] = []
         self._sent: dict[str, Any] | None = None
+        self._final: Any = None
+        # where the target's delivery receipts reach us: a loopback receiver, at its own URL
+        # for a loopback target, else at receiver_url (a tunnel the user runs to it)
+        self.receiver = receiver
+        self.receiver_url = receiver_url
 
     def _fill(self, value: Any) -> Any:
         if isinstance(value, str):
@@ -129,10 +143,10 @@ class Prober:
             phone = self.known().phone_number
             _, before = self.get("/me", ("apiKey", KEY))
             started = time.time()
-            _, answer = self.post(
-                "/send",
-                {"apiKey": KEY, "phoneNumbers": phone, "message": SANDBOX_TEXT, "sandbox": 1},
-            )
+            body = {"apiKey": KEY, "phoneNumbers": phone, "message": SANDBOX_TEXT, "sandbox": 1}
+            if self.receiver_url:
+                body["urlDlr"] = self.receiver_url
+            _, answer = self.post("/send", body)
             if not (isinstance(answer, Mapping) and answer.get("success") is True):
                 raise NotProbed(f"the sandbox send was refused: {json.dumps(answer)[:200]}")
             _, after = self.get("/me", ("apiKey", KEY))
@@ -734,19 +748,28 @@ def _epoch(date: Any) -> float | None:
         return None
 
 
-def _status_date(p: Prober) -> Observation:
+def _settled(p: Prober) -> tuple[Any, Any]:
+    """The sandbox message's first status and its final one (waited for, once a run)."""
     sent = _created(p)
-    message_id = str(sent["answer"]["message_id"])
-    phone = p.known().phone_number
     first = sent["status"]
     pending = first.get("statut")
-    deadline = time.monotonic() + p.wait
-    final = first
-    while final.get("statut") == pending and time.monotonic() < deadline:
-        time.sleep(0.5)
-        final = p.status(message_id, phone)
-    if final.get("statut") == pending:
+    if p._final is None:
+        message_id = str(sent["answer"]["message_id"])
+        phone = p.known().phone_number
+        deadline = time.monotonic() + p.wait
+        final = first
+        while final.get("statut") == pending and time.monotonic() < deadline:
+            time.sleep(0.5)
+            final = p.status(message_id, phone)
+        p._final = final
+    if p._final.get("statut") == pending:
         raise NotProbed(f"the sandbox message stayed {pending!r} for {p.wait:g} s")
+    return first, p._final
+
+
+def _status_date(p: Prober) -> Observation:
+    first, final = _settled(p)
+    pending = first.get("statut")
     start, end = _epoch(first.get("date")), _epoch(final.get("date"))
     observed = (
         f"{pending} dated {first.get('date')}, then {final.get('statut')} dated {final.get('date')}"
@@ -755,6 +778,72 @@ def _status_date(p: Prober) -> Observation:
         return Observation(f"{spec.assumed('status-date')}", observed)
     value = {"pending": "start", "final": "start" if end == start else "start-plus-delay"}
     return Observation(f"{spec.assumed('status-date')}", observed, value)
+
+
+# The schema of each value of 'dlr-payload' (tests/test_probes.py pins it to the mock's).
+DLR_SCHEMAS = {
+    "status-item": "callback-dlr.status-item",
+    "message-status": spec.OK,
+    "lowercase": "callback-dlr.lowercase",
+}
+RECEIPT_GRACE = 3.0  # seconds a receipt may trail the final status it reports
+
+
+def _receipts(p: Prober) -> list[Any]:
+    """The delivery receipts of the sandbox send (sent with urlDlr to our receiver), once its
+    final status is known and a receipt reporting it came, or RECEIPT_GRACE passed."""
+    if p.receiver is None or not p.receiver_url:
+        raise NotProbed(RECEIVER_REASON)
+    _, final = _settled(p)
+    deadline = time.monotonic() + RECEIPT_GRACE
+    while time.monotonic() < deadline and not _reports(p.receiver.bodies(), final["statut"]):
+        time.sleep(0.1)
+    return p.receiver.bodies()
+
+
+def _reports(bodies: list[Any], status: str) -> bool:
+    """Whether a receipt reports status (in any case: a shape may lower it)."""
+    return any(
+        isinstance(value, str) and value.lower() == status.lower()
+        for body in bodies
+        if isinstance(body, Mapping)
+        for value in body.values()
+    )
+
+
+def _sandbox_callbacks(p: Prober) -> Observation:
+    bodies = _receipts(p)
+    observed = f"{len(bodies)} receipt(s) for a sandbox send with urlDlr"
+    return Observation(f"receipts: {spec.assumed('sandbox-callbacks')}", observed, bool(bodies))
+
+
+def _received(p: Prober) -> list[Any]:
+    bodies = _receipts(p)
+    if not bodies:
+        raise NotProbed("no delivery receipt came for the sandbox send ('sandbox-callbacks')")
+    return bodies
+
+
+def _dlr_payload(p: Prober) -> Observation:
+    bodies = _received(p)
+    shapes = {
+        name
+        for name, schema in DLR_SCHEMAS.items()
+        if all(spec.first_error(schema, body) is None for body in bodies)
+    }
+    observed = json.dumps(bodies[-1], ensure_ascii=False)[:200]
+    value = shapes.pop() if len(shapes) == 1 else MISSING
+    return Observation(f"{spec.assumed('dlr-payload')}", observed, value)
+
+
+def _dlr_statuses(p: Prober) -> Observation:
+    first, final = _settled(p)
+    bodies = _received(p)
+    early = _reports(bodies, first["statut"])
+    observed = f"{len(bodies)} receipt(s); one reporting {first['statut']!r}: {early}"
+    if not _reports(bodies, final["statut"]):
+        return Observation(f"{spec.assumed('dlr-statuses')}", observed)
+    return Observation(f"{spec.assumed('dlr-statuses')}", observed, "all" if early else "final")
 
 
 def _date_timezone(p: Prober) -> Observation:
@@ -851,6 +940,9 @@ PROBES: dict[str, tuple[Probe, str]] = {
     "unicode-detection": (_unicode_detection, SANDBOX),
     "duplicate-recipients": (_duplicate_recipients, SANDBOX),
     "bulk-status-by-tag-scope": (_tag_scope, SANDBOX),
+    "sandbox-callbacks": (_sandbox_callbacks, SANDBOX),
+    "dlr-payload": (_dlr_payload, SANDBOX),
+    "dlr-statuses": (_dlr_statuses, SANDBOX),
 }
 
 STOP_REASON = "would add a number to the account's STOP list or remove one from it"
@@ -860,7 +952,12 @@ SENDS_REASON = (
     "sends only POST /v1/send with sandbox=1"
 )
 RECEIVER_REASON = (
-    "needs a callback URL the live API can reach: the suite's receivers listen on loopback only"
+    "needs a callback URL the live API can reach: --callback-url, a tunnel to the suite's "
+    "receiver (--callback-port)"
+)
+RECEIVER_ONLY_REASON = (
+    "needs what no sandbox send gives: an inbound SMS, failing deliveries over an hour, or a "
+    "charged HLR check"
 )
 LIMIT_REASON = (
     "its open point is the answer past a per-minute limit (360 lookups or HLR requests, 5 "
@@ -898,12 +995,9 @@ NOT_PROBED = {
     "bulk-send-number-echo": SENDS_REASON,
     "vn-send-key-case": SENDS_REASON,
     "vn-send-from": SENDS_REASON,
-    "dlr-payload": RECEIVER_REASON,
-    "dlr-statuses": RECEIVER_REASON,
-    "sandbox-callbacks": RECEIVER_REASON,
-    "reply-callback": RECEIVER_REASON,
-    "callback-retries": RECEIVER_REASON,
-    "hlr-callback": RECEIVER_REASON,
+    "reply-callback": RECEIVER_ONLY_REASON,
+    "callback-retries": RECEIVER_ONLY_REASON,
+    "hlr-callback": RECEIVER_ONLY_REASON,
     "lookup-code-precedence": LIMIT_REASON,
     "hlr-notify-code-precedence": LIMIT_REASON,
     "statistics-cost-resume-code-precedence": LIMIT_REASON,
@@ -931,14 +1025,22 @@ TRANSPORT_FAILURES = (OSError, http.client.HTTPException, BudgetExhausted)
 
 
 def probe_all(
-    target: Target, verdicts: Verdicts, *, sandbox_sends: bool = False, wait: float = 30.0
+    target: Target,
+    verdicts: Verdicts,
+    *,
+    sandbox_sends: bool = False,
+    wait: float = 30.0,
+    receiver: Receiver | None = None,
+    receiver_url: str | None = None,
 ) -> None:
     """Probe every assumption of the ledger against target, into verdicts.
 
     Never raises on a departure; a documented-contract violation or a transport failure in a
     probe is recorded in verdicts.errors, and the other probes still run.
     """
-    prober = Prober(target, sandbox_sends=sandbox_sends, wait=wait)
+    prober = Prober(
+        target, sandbox_sends=sandbox_sends, wait=wait, receiver=receiver, receiver_url=receiver_url
+    )
     verdicts.probed = True
     for entry in spec.assumptions().values():
         expected_value = spec.assumed(entry.id)

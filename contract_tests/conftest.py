@@ -31,6 +31,7 @@ from mock_server.errors import SpecError
 from mock_server.redaction import redact_text
 from mock_server.testing import ServerThread
 
+from .receivers import Receiver
 from .target import KnownMessage, Target
 from .transport import LOOKUP, READ_ONLY, BudgetExhausted, Transport
 from .verdicts import Verdicts
@@ -146,6 +147,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="probe POST /v1/send with sandbox=1, which the docs say sends nothing and costs "
         "nothing (any send that could succeed goes to --phone-number)",
+    )
+    group.addoption(
+        "--callback-url",
+        default=None,
+        metavar="URL",
+        help="a public URL that reaches the suite's receiver (a tunnel to 127.0.0.1:"
+        "--callback-port): the sandbox probe's urlDlr, to measure delivery receipts",
+    )
+    group.addoption(
+        "--callback-port",
+        type=int,
+        default=0,
+        metavar="PORT",
+        help="the loopback port of the suite's receipt receiver (default: a free one)",
     )
     group.addoption(
         "--sandbox-wait",
@@ -282,6 +297,21 @@ def _chosen_budget(chosen: int | None, loopback: bool) -> int:
     if chosen is not None:
         return chosen
     return 0 if loopback else 400
+
+
+@pytest.fixture(scope="session")
+def receipts(pytestconfig: pytest.Config, target: Target) -> Iterator[tuple[Receiver, str] | None]:
+    """The receiver of the target's delivery receipts and the URL the target reaches it at:
+    its own for a loopback target, else --callback-url (None without one)."""
+    public = pytestconfig.getoption("--callback-url")
+    if not public and not _is_loopback(target.base_url):
+        yield None
+        return
+    receiver = Receiver(port=pytestconfig.getoption("--callback-port"))
+    try:
+        yield receiver, public or receiver.url("/receipts")
+    finally:
+        receiver.close()
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,8 @@
 
 A Receiver records every request the mock's callbacks make, in order, and answers each with
 a fixed status. It listens on 127.0.0.1 only: no scenario ever sends a callback elsewhere.
+The conformance probes use one for the target's delivery receipts; against a remote target
+the user runs a tunnel from a public URL to it (--callback-url, --callback-port).
 """
 
 from __future__ import annotations
@@ -30,9 +32,10 @@ MAX_BODY = 65536  # a receiver reads no more of a body than this
 
 
 class Receiver:
-    """A webhook on 127.0.0.1:<free port> answering `status` to every request."""
+    """A webhook on 127.0.0.1:<port> (a free one by default) answering `status` to every
+    request."""
 
-    def __init__(self, status: int = 200) -> None:
+    def __init__(self, status: int = 200, port: int = 0) -> None:
         self.status = status
         self.received: list[Received] = []
         lock = threading.Lock()
@@ -56,7 +59,7 @@ class Receiver:
             def log_message(self, format: str, *args: Any) -> None:  # quiet
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True

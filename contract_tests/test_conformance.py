@@ -9,6 +9,7 @@ import pytest
 from mock_server.contract import spec
 
 from .conformance import probe_all
+from .receivers import Receiver
 from .target import Target
 from .verdicts import Verdicts
 
@@ -16,6 +17,7 @@ from .verdicts import Verdicts
 def test_assumptions_are_probed(
     target: Target,
     verdicts: Verdicts,
+    receipts: tuple[Receiver, str] | None,
     pytestconfig: pytest.Config,
     record_testsuite_property: Callable[[str, object], None],
 ) -> None:
@@ -30,6 +32,8 @@ def test_assumptions_are_probed(
         verdicts,
         sandbox_sends=target.kind == "mock" or pytestconfig.getoption("--allow-sandbox-sends"),
         wait=pytestconfig.getoption("--sandbox-wait"),
+        receiver=receipts[0] if receipts else None,
+        receiver_url=receipts[1] if receipts else None,
     )
     findings = verdicts.all()
     assert [f.id for f in findings] == list(spec.assumptions())

@@ -189,3 +189,55 @@ def test_tag_scope_needs_a_listed_sandbox_message() -> None:
     refused = CannedTags({}, sent=False)
     with pytest.raises(conformance.NotProbed, match="sandbox send was refused"):
         conformance._tag_scope(refused)  # type: ignore[arg-type]
+
+
+def test_receipt_schemas_are_the_mocks() -> None:
+    """The probe reads each receipt shape by the schema the mock renders it with."""
+    from mock_server._domain import callbacks
+
+    shapes = {name: shape.schema for name, shape in callbacks.SHAPES.items()}
+    assert shapes == conformance.DLR_SCHEMAS
+    assert set(shapes) == set(spec.choices("dlr-payload"))
+
+
+class Settled:
+    """A prober whose sandbox message went from Waiting to Delivered, and whose receiver
+    holds the given bodies."""
+
+    def __init__(self, bodies: list[Any], url: str | None = "http://tunnel.example/r") -> None:
+        self.receiver = self
+        self.receiver_url = url
+        self._bodies = bodies
+        self._final = {"statut": "Delivered"}
+        self._sent = {"status": {"code": 200, "statut": "Waiting"}}
+
+    def sandbox_send(self) -> Any:
+        return self._sent
+
+    def bodies(self) -> list[Any]:
+        return self._bodies
+
+
+ITEM = {"message_id": 1, "phoneNumber": "+33600000000", "status": "Delivered", "stopSMS": False}
+
+
+def test_receipt_probes_need_a_receiver(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(conformance, "RECEIPT_GRACE", 0.05)
+    with pytest.raises(conformance.NotProbed, match="--callback-url"):
+        conformance._sandbox_callbacks(Settled([], url=None))  # type: ignore[arg-type]
+    silent = Settled([])
+    assert conformance._sandbox_callbacks(silent).value is False  # type: ignore[arg-type]
+    for probe in (conformance._dlr_payload, conformance._dlr_statuses):
+        with pytest.raises(conformance.NotProbed, match="no delivery receipt came"):
+            probe(silent)  # type: ignore[arg-type]
+
+
+def test_receipt_probes_read_the_bodies(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(conformance, "RECEIPT_GRACE", 0.05)
+    waiting = {**ITEM, "status": "waiting"}  # a shape may lower the status
+    assert conformance._dlr_statuses(Settled([ITEM])).value == "final"  # type: ignore[arg-type]
+    both = Settled([waiting, ITEM])
+    assert conformance._dlr_statuses(both).value == "all"  # type: ignore[arg-type]
+    assert conformance._dlr_statuses(Settled([waiting])).value is MISSING  # type: ignore[arg-type]
+    assert conformance._sandbox_callbacks(both).value is True  # type: ignore[arg-type]
+    assert conformance._dlr_payload(Settled([{"nothing": "known"}])).value is MISSING  # type: ignore[arg-type]
