@@ -365,6 +365,52 @@ def _tag_scope(p: Prober) -> Observation:
     return Observation(f"{wanted}", observed, {"match": match} if match else MISSING)
 
 
+def _planned(code: str, row: Mapping[str, Any], nsn: str) -> dict[str, Any]:
+    """The lookup entry the ledger's plan of one calling code gives a national number: its
+    template's X filled with the digits, for the international, national and rfc3966 forms."""
+    digits = iter(nsn)
+    template = row["templates"][str(len(nsn))]
+    grouped = "".join(next(digits) if char == "X" else char for char in template)
+    e164 = f"+{code}{nsn}"
+    return {
+        "request": e164,
+        "success": True,
+        "countryCode": row["country"],
+        "prefixCode": int(code),
+        "phoneNumber": e164,
+        "type": "Mobile" if nsn.startswith(tuple(row["mobile"])) else "Fixed line",
+        "network": "",
+        "format": {
+            "e164": e164,
+            "international": f"+{code} {grouped}",
+            "national": row["national_prefix"] + grouped,
+            "rfc3966": f"tel:+{code}-" + grouped.replace(" ", "-"),
+        },
+    }
+
+
+def _number_plans(p: Prober) -> Observation:
+    """One mobile and one fixed number of each length of each country of the plans."""
+    expected = []
+    for code, row in spec.assumed("lookup-number-plans").items():
+        fixed = next(d for d in "123456789" if d not in row["mobile"])
+        for length in row["templates"]:
+            for first in (row["mobile"][0], fixed):
+                expected.append(_planned(code, row, first + "0" * (int(length) - 1)))
+    data = _lookup(p, ",".join(entry["request"] for entry in expected))
+    entries = data.get("lookup") if isinstance(data, Mapping) else None
+    if not isinstance(entries, list) or len(entries) != len(expected):
+        raise NotProbed(f"the lookup answered no entry per number: {json.dumps(data)[:200]}")
+    departed = [(want, got) for want, got in zip(expected, entries, strict=True) if want != got]
+    wanted = f"{len(expected)} entries as the plans give them"
+    if not departed:
+        return Observation(wanted, f"{len(expected)} entries as planned", confirmed=True)
+    want, got = departed[0]
+    shown = json.dumps(got, ensure_ascii=False)[:200]
+    observed = f"{len(departed)} of {len(expected)} entries differ; {want['request']}: {shown}"
+    return Observation(wanted, observed, confirmed=False)
+
+
 def _limit(operation: str, kind: str) -> int:
     """The documented limit (schemas/rules.json) behind a trigger kind of an operation."""
     rule = next(
@@ -931,6 +977,7 @@ PROBES: dict[str, tuple[Probe, str]] = {
     "number-check-separator": (_separator, LOOKUP),
     "checked-number-forms": (_checked_forms, LOOKUP),
     "lookup-invalid-number": (_invalid_number, LOOKUP),
+    "lookup-number-plans": (_number_plans, LOOKUP),
     "send-code-precedence": (_send_precedence, SANDBOX),
     "send-validation-list-name": (_validation_list_name, SANDBOX),
     "sandbox-send": (_sandbox_send, SANDBOX),
@@ -969,10 +1016,6 @@ TAGGED_REASON = (
     "charged if the live API ignored sandbox=1"
 )
 LOOKUP_REASON = "needs POST /v1/lookup (free, but 360 a minute): sent only with --live-lookup"
-PLANS_REASON = (
-    "the numbering plans of every country in the price table: no probe reads them yet (POST "
-    "/v1/lookup, sent only with --live-lookup)"
-)
 RETENTION_REASON = "would take more sends than the live API keeps, each one charged"
 
 NOT_PROBED = {
@@ -1006,7 +1049,6 @@ NOT_PROBED = {
     "hlr-charging": HLR_REASON,
     "hlr-results": HLR_REASON,
     "hlr-campaign-id": HLR_REASON,
-    "lookup-number-plans": PLANS_REASON,
     "subaccount-create-code-precedence": SUBACCOUNT_REASON,
     "subaccount-remove-code-precedence": SUBACCOUNT_REASON,
     "subaccount-credit-add-code-precedence": SUBACCOUNT_REASON,

@@ -241,3 +241,23 @@ def test_receipt_probes_read_the_bodies(monkeypatch: pytest.MonkeyPatch) -> None
     assert conformance._dlr_statuses(Settled([waiting])).value is MISSING  # type: ignore[arg-type]
     assert conformance._sandbox_callbacks(both).value is True  # type: ignore[arg-type]
     assert conformance._dlr_payload(Settled([{"nothing": "known"}])).value is MISSING  # type: ignore[arg-type]
+
+
+def test_number_plans_probe_names_the_first_departure() -> None:
+    plans = spec.assumed("lookup-number-plans")
+    expected = [
+        conformance._planned(code, row, first + "0" * (int(length) - 1))
+        for code, row in plans.items()
+        for length in row["templates"]
+        for first in (row["mobile"][0], next(d for d in "123456789" if d not in row["mobile"]))
+    ]
+    assert expected[0]["format"]["international"] == "+33 6 00 00 00 00"
+    assert expected[1]["type"] == "Fixed line"
+    planned = {"success": True, "code": 200, "lookup": expected}
+    assert conformance._number_plans(CannedLookup(planned)).confirmed is True  # type: ignore[arg-type]
+    carrier = [{**expected[0], "network": "Orange"}, *expected[1:]]
+    named = conformance._number_plans(CannedLookup({**planned, "lookup": carrier}))  # type: ignore[arg-type]
+    assert named.confirmed is False
+    assert named.observed.startswith("1 of ") and '"network": "Orange"' in named.observed
+    with pytest.raises(conformance.NotProbed, match="no entry per number"):
+        conformance._number_plans(CannedLookup({"success": True, "lookup": expected[1:]}))  # type: ignore[arg-type]
