@@ -10,6 +10,7 @@ from urllib.request import urlopen
 
 import pytest
 
+from contract_tests.transport import Transport
 from mock_server import ServerThread, Settings, cli
 from mock_server.contract import calibration, spec
 from mock_server.errors import SpecError
@@ -234,3 +235,23 @@ def test_cancelling_refunds_per_the_calibration() -> None:
             assert json.loads(urlopen(f"{url}&messageId={sent['message_id']}").read())["success"]
             after = json.loads(urlopen(me).read())["credits"]
         assert after["creditSms"] == (before if refund else before - 1)
+
+
+def test_a_send_without_phone_numbers_misses_them_whatever_empty_means() -> None:
+    """Under 'empty-parameter' calibrated to 'present' an empty phoneNumbers is given (and
+    fails validation), but an absent one is still missing: code 2, as with the ledger."""
+    present = {"empty-parameter": {"treat_as": "present", "whitespace": ""}}
+    codes = {}
+    for name, calibrated in (("ledger", {}), ("present", present)):
+        with ServerThread(Settings(access_log=False, calibration=calibrated)) as server:
+            key = sorted(server.api_keys)[0]
+            for given in ({}, {"phoneNumbers": ""}):
+                body = {"apiKey": key, "message": "x", "sandbox": 1, **given}
+                answer = Transport(server.base_url).post("/send", body).data()
+                codes[name, bool(given)] = answer["code"]
+    assert codes == {
+        ("ledger", False): 2,
+        ("ledger", True): 2,
+        ("present", False): 2,
+        ("present", True): 9,
+    }

@@ -1,13 +1,13 @@
 """The suite tells the documented contract from the ledger's guesses, over the whole ledger.
 
-For each assumption that has alternatives, a variant of the mock differs from the default
-on that one point, built by calibration itself (Settings(calibration={id: alternative})).
-The whole contract suite runs against it in a subprocess, as against the live API: it
-passes, and its report names that assumption, alone, as contradicted with the alternative
-as the observed value. `smspartner-mock calibrate` turns the report into a calibration file,
-and with it the suite passes against the same variant in --strict-assumptions mode. An
-assumption no probe may measure (it would cost money or change the account) is reported
-'not probed' with its reason, and the suite passes.
+For each alternative of each assumption that has some, a variant of the mock differs from
+the default on that one point, built by calibration itself (Settings(calibration={id:
+alternative})). The whole contract suite runs against it in a subprocess, as against the
+live API: it passes, and its report names that assumption, alone, as contradicted with the
+alternative as the observed value. `smspartner-mock calibrate` turns the report into a
+calibration file, and with it the suite passes against the same variant in
+--strict-assumptions mode. An assumption no probe may measure (it would cost money or change
+the account) is reported 'not probed' with its reason, and the suite passes.
 
 The variants run two at a time (SMSPARTNER_VARIANT_WORKERS), with a small Hypothesis profile.
 """
@@ -33,8 +33,11 @@ from mock_server.contract import spec
 from .processes import contract_suite
 
 SECRET = "SeCrEt-KeY-42"
+# (id of the test, assumption, value): every alternative of every entry that has some
 VARIANTS = [
-    (entry.id, entry.alternatives[0]) for entry in spec.assumptions().values() if entry.alternatives
+    (entry.id if n == 0 else f"{entry.id}#{n + 1}", entry.id, alternative)
+    for entry in spec.assumptions().values()
+    for n, alternative in enumerate(entry.alternatives)
 ]
 
 
@@ -83,7 +86,7 @@ def outcomes(
 ) -> Iterator[dict[str, Future[Outcome]]]:
     """Every selected variant, measured in the background, two at a time."""
     selected = [
-        item.callspec.params["assumption_id"]
+        item.callspec.id
         for item in request.session.items
         if isinstance(item, pytest.Function)
         and item.originalname == "test_variant_is_reported_then_calibrated"
@@ -91,22 +94,24 @@ def outcomes(
     workers = int(os.environ.get("SMSPARTNER_VARIANT_WORKERS", "2"))
     with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = {
-            assumption_id: pool.submit(measure, assumption_id, value, tmp_path_factory.mktemp("v"))
-            for assumption_id, value in VARIANTS
-            if assumption_id in selected
+            ident: pool.submit(measure, assumption_id, value, tmp_path_factory.mktemp("v"))
+            for ident, assumption_id, value in VARIANTS
+            if ident in selected
         }
         yield futures
         for future in futures.values():
             future.cancel()
 
 
-@pytest.mark.parametrize(("assumption_id", "value"), VARIANTS, ids=[v[0] for v in VARIANTS])
+@pytest.mark.parametrize(
+    ("ident", "assumption_id", "value"), VARIANTS, ids=[v[0] for v in VARIANTS]
+)
 def test_variant_is_reported_then_calibrated(
-    assumption_id: str, value: Any, outcomes: dict[str, Future[Outcome]]
+    ident: str, assumption_id: str, value: Any, outcomes: dict[str, Future[Outcome]]
 ) -> None:
     """The suite passes against a variant, names it alone contradicted with the observed
     value, and passes strict once calibrated from its report."""
-    outcome = outcomes[assumption_id].result()
+    outcome = outcomes[ident].result()
     output = outcome.first.stdout + outcome.first.stderr
     assert outcome.first.returncode == 0, output[-4000:]
     assert SECRET not in output

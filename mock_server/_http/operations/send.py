@@ -49,12 +49,16 @@ async def send(request: web.Request) -> web.Response:
     call = await body_call(request, SEND)
     store, data, params = call.state.store, call.data or {}, call.params
     numbers = _recipients(params.get("phoneNumbers", ""))
-    params["phoneNumbers"] = ",".join(numbers)
+    if "phoneNumbers" in params:  # absent stays absent, whatever counts as missing
+        params["phoneNumbers"] = ",".join(numbers)
     now = store.clock.now()
     scheduled_at, problems = sending.schedule(params, now)
     message = params.get("message", "")
+    # given but holding no number (only when a calibration counts '' as given): not a send
+    # to nobody, but one invalid number, as PHP's explode(',', '') gives ['']
+    listed = (numbers or [params["phoneNumbers"]]) if "phoneNumbers" in params else numbers
     invalid = sending.field_problems(
-        sending.blank(message), numbers, params.get("sender", ""), problems
+        sending.blank(message), listed, params.get("sender", ""), problems
     )
     batch = sending.Batch(
         store,
