@@ -680,9 +680,9 @@ def test_phone_forms_that_answer_differently_are_named() -> None:
         '{"statut": "Waiting"}',
         '{"statut": "Delivered"}',
     )
-    lists = {"national": _reply('["é"]'), "international": _reply('["e"]')}
+    lists = {"national": _reply('["é"]'), "international": _reply('["ü"]')}
     violation = _fails(checks.phone_forms_agree, lists)
-    assert (violation.received, violation.expected) == ('["e"]', '["é"]')
+    assert (violation.received, violation.expected) == ('["ü"]', '["é"]')
 
 
 def test_an_error_status_the_code_allows_departs_from_error_http_status() -> None:
@@ -717,3 +717,91 @@ def test_any_other_status_is_a_violation(status: int, expect: Expectation) -> No
         checks.expectation_met(reply, expect, "fr")
     assert type(info.value) is ContractViolation
     assert info.value.title == "Unexpected HTTP status"
+
+
+# one scenario expectation per part, each failing on the same reply (a message-status error)
+FR_4 = spec.control_codes(spec.STATUS)[4].message["fr"]
+ERROR_4 = json.dumps({"success": False, "code": 4, "message": FR_4})
+PARTS = {
+    "status": (Expectation(status=200), "Unexpected HTTP status"),
+    "media_type": (
+        Expectation(status=404, media_type="application/xml"),
+        "Content-Type does not match the format asked for",
+    ),
+    "headers": (
+        Expectation(status=404, headers={"Retry-After": "1"}),
+        "Headers differ from the expected values",
+    ),
+    "parses": (
+        Expectation(status=404, parses=False),
+        "Body parses although a malformed one was expected",
+    ),
+    "raw": (Expectation(status=404, raw=""), "Body differs from the documented bytes"),
+    "schema": (
+        Expectation(status=404, schema="message-status.ok"),
+        "Body does not conform to message-status.ok.schema.json",
+    ),
+    "code": (
+        Expectation(status=404, code=10),
+        f"Wrong control code (codes are checked in the order {_precedence()})",
+    ),
+    "body": (Expectation(status=404, body={"code": 10}), "Fields differ from the expected values"),
+    "matches": (
+        Expectation(status=404, matches={"code": 10}),
+        "Body does not match the expected pattern",
+    ),
+}
+
+
+@pytest.mark.parametrize("part", PARTS)
+def test_each_part_of_an_expectation_is_checked(part: str) -> None:
+    """A reply that fails one part of a scenario's expectation fails with that part's
+    violation; resting on an assumption, the same failure is a departure naming it, and an
+    assumption of another part does not excuse it."""
+    expect, title = PARTS[part]
+    reply = _reply(ERROR_4, status=404)
+    checks.expectation_met(reply, Expectation(status=404, code=4, body={"code": 4}), "fr")
+    with pytest.raises(ContractViolation) as info:
+        checks.expectation_met(reply, expect, "fr")
+    assert type(info.value) is ContractViolation and info.value.title == title
+    other = next(name for name in PARTS if name != part)
+    with pytest.raises(ContractViolation) as info:
+        checks.expectation_met(reply, expect, "fr", {other: ["assumed-elsewhere"]})
+    assert type(info.value) is ContractViolation
+    with pytest.raises(Departure) as departed:
+        checks.expectation_met(reply, expect, "fr", {part: ["some-assumption"]})
+    assert departed.value.title == title
+    assert departed.value.assumptions == ("some-assumption",)
+
+
+def test_an_empty_raw_expectation_wants_an_empty_body() -> None:
+    checks.expectation_met(_reply(b"", status=404), Expectation(status=404, raw=""), "fr")
+
+
+def test_a_documented_failure_is_raised_before_a_departure() -> None:
+    """The status rests on an assumption and departs; the code is documented and wrong: the
+    code's violation is what the scenario reports."""
+    reply = _reply(ERROR_4, status=404)
+    with pytest.raises(ContractViolation) as info:
+        checks.expectation_met(reply, Expectation(status=200, code=10), "fr", {"status": ["x"]})
+    assert type(info.value) is ContractViolation
+    assert info.value.title.startswith("Wrong control code")
+
+
+def test_the_expected_code_needs_its_text_in_the_language_asked_for() -> None:
+    """lang pins the text's language; None accepts any documented one."""
+    en = spec.control_codes(spec.STATUS)[4].message["en"]
+    reply = _reply(json.dumps({"success": False, "code": 4, "message": en}), status=404)
+    checks.expectation_met(reply, Expectation(status=404, code=4), None)
+    checks.expectation_met(reply, Expectation(status=404, code=4), "en")
+    with pytest.raises(ContractViolation) as info:
+        checks.expectation_met(reply, Expectation(status=404, code=4), "fr")
+    assert info.value.expected == f"code 4, message one of {[FR_4]!r}"
+
+
+def test_the_expected_code_needs_a_body_valid_for_its_operation() -> None:
+    """The code part also checks the body against the schema its code selects."""
+    reply = _reply(json.dumps({"success": False, "code": 4}), status=404)
+    with pytest.raises(ContractViolation) as info:
+        checks.expectation_met(reply, Expectation(status=404, code=4), "fr")
+    assert info.value.title == "Body does not conform to message-status.error.schema.json"
