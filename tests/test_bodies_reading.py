@@ -5,11 +5,16 @@ whether in CDATA, whether the schema wants plain text), which the form check rea
 
 from __future__ import annotations
 
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from contract_tests.bodies import Leaf, decode_xml, read_xml
+from mock_server.contract import spec
 
 
 def _entries(*items: str) -> str:
@@ -200,3 +205,43 @@ def test_the_earliest_of_two_indistinguishable_fields_names_the_entry() -> None:
         ("errors[0].elementId", "message", "message", True, False),
         ("errors[0].message", "requis", "requis", True, False),
     ]
+
+
+# An answer schema of shapes the bundled contract has not: two optional fields of different
+# types at the same place, so that the XML can be named two ways.
+TWO_WAYS = {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "type": "object",
+    "properties": {"count": {"type": "integer"}, "label": {"type": "string"}},
+    "additionalProperties": False,
+}
+
+
+@pytest.fixture
+def two_ways(tmp_path: Path) -> Iterator[None]:
+    """The http-error schema (what an answer outside every operation is read by) replaced."""
+    shutil.copytree(spec.SCHEMA_DIR, tmp_path / "schemas")
+    (tmp_path / "schemas" / "http-error.schema.json").write_text(json.dumps(TWO_WAYS))
+    with spec.use_contract(schemas=tmp_path / "schemas"):
+        yield
+
+
+@pytest.mark.usefixtures("two_ways")
+@pytest.mark.parametrize(
+    ("entry", "data", "documented"),
+    [
+        ("7", {"count": 7}, True),
+        ("<![CDATA[x]]>", {"label": "x"}, True),
+        ("x", {"label": "x"}, False),
+        ("<![CDATA[7]]>", {"label": "7"}, True),
+    ],
+    ids=["number", "string", "bare-string", "string-of-digits"],
+)
+def test_an_entry_takes_the_first_name_it_is_valid_under(
+    entry: str, data: dict[str, Any], documented: bool
+) -> None:
+    """The earliest naming that is valid and in documented form wins; else the earliest
+    valid one (a bare x is a label written without CDATA, not an invalid count)."""
+    body = read_xml(_result(entry), None)
+    assert body.data == data
+    assert [leaf.documented_form for leaf in body.leaves] == [documented]
