@@ -5,6 +5,7 @@ whether in CDATA, whether the schema wants plain text), which the form check rea
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 from collections.abc import Iterator
@@ -217,12 +218,18 @@ TWO_WAYS = {
 }
 
 
-@pytest.fixture
-def two_ways(tmp_path: Path) -> Iterator[None]:
+@contextlib.contextmanager
+def _answers_read_by(schema: dict[str, Any], tmp_path: Path) -> Iterator[None]:
     """The http-error schema (what an answer outside every operation is read by) replaced."""
     shutil.copytree(spec.SCHEMA_DIR, tmp_path / "schemas")
-    (tmp_path / "schemas" / "http-error.schema.json").write_text(json.dumps(TWO_WAYS))
+    (tmp_path / "schemas" / "http-error.schema.json").write_text(json.dumps(schema))
     with spec.use_contract(schemas=tmp_path / "schemas"):
+        yield
+
+
+@pytest.fixture
+def two_ways(tmp_path: Path) -> Iterator[None]:
+    with _answers_read_by(TWO_WAYS, tmp_path):
         yield
 
 
@@ -245,3 +252,21 @@ def test_an_entry_takes_the_first_name_it_is_valid_under(
     body = read_xml(_result(entry), None)
     assert body.data == data
     assert [leaf.documented_form for leaf in body.leaves] == [documented]
+
+
+def test_a_list_of_one_schema_per_position_reads_the_rest_by_additional_items(
+    tmp_path: Path,
+) -> None:
+    """items as a list types each position; entries past it take additionalItems (here an
+    integer: CDATA 5 reads as 5, recorded in CDATA), or none (read by form: the string)."""
+    pair: dict[str, Any] = {"type": "array", "items": [{"type": "string"}]}
+    schema = {"type": "object", "properties": {"pair": pair}}
+    raw = _result(_entries("<![CDATA[a]]>", "<![CDATA[5]]>"))
+    with _answers_read_by(schema, tmp_path / "bare"):
+        assert decode_xml(raw, None) == {"pair": ["a", "5"]}
+    pair["additionalItems"] = {"type": "integer"}
+    with _answers_read_by(schema, tmp_path / "typed"):
+        assert _leaves(raw, None) == [
+            ("pair[0]", "a", "a", True, False),
+            ("pair[1]", 5, "5", True, False),
+        ]

@@ -220,6 +220,11 @@ def test_an_object_is_viewed_by_the_alternative_it_satisfies(nested: str) -> Non
         "entries",
         (("entries", (("str", "x"),)),),
     )
+    # one that fits neither is viewed by the first
+    assert xml_view({"choice": {"e": 5}}, nested) == (
+        "entries",
+        (("named", (("e", ("int", 5)),)),),
+    )
 
 
 def test_misordered_walks_list_items_and_alternatives_by_their_schema(nested: str) -> None:

@@ -6,6 +6,8 @@ is stated here in full, with the edge of each condition that raises it."""
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -805,3 +807,73 @@ def test_the_expected_code_needs_a_body_valid_for_its_operation() -> None:
     with pytest.raises(ContractViolation) as info:
         checks.expectation_met(reply, Expectation(status=404, code=4), "fr")
     assert info.value.title == "Body does not conform to message-status.error.schema.json"
+
+
+def test_success_must_agree_with_each_success_code_of_the_catalogue(tmp_path: Path) -> None:
+    """With two success codes (a catalogue may have them), the message names both."""
+    shutil.copytree(spec.SCHEMA_DIR, tmp_path / "schemas")
+    catalogue = tmp_path / "schemas" / "control-codes.me.json"
+    data = json.loads(catalogue.read_text(encoding="utf-8"))
+    data["codes"].append({**data["codes"][-1], "code": 201})
+    catalogue.write_text(json.dumps(data), encoding="utf-8")
+    with spec.use_contract(schemas=tmp_path / "schemas"):
+        reply = _reply('{"success": false, "code": 201}', operation="me")
+        violation = _fails(checks.error_code_documented, _exchange(reply))
+    assert violation.expected == "success True exactly when code is 200 or 201"
+
+
+def test_a_body_that_is_no_object_has_no_code() -> None:
+    violation = _fails(checks.control_code_matches_request, _exchange(_reply("[4]"), expected=4))
+    assert violation.received == "code None, message None"
+
+
+def test_the_code_of_the_request_is_checked_in_the_targets_language() -> None:
+    en = _coded(4, "en")
+    checks.control_code_matches_request(_exchange(en, expected=4, target=_target(lang=None)))
+    violation = _fails(
+        checks.control_code_matches_request, _exchange(en, expected=4, target=_target(lang="fr"))
+    )
+    assert violation.expected == f"code 4, message one of {[FR_4]!r}"
+
+
+def test_the_code_is_read_in_the_catalogue_of_the_operation_that_answered() -> None:
+    """send's code 11 and its text: documented for send, where message-status has no 11."""
+    text = spec.control_codes("send")[11].message["fr"]
+    reply = _reply(json.dumps({"success": False, "code": 11, "message": text}), operation="send")
+    checks.control_code_matches_request(_exchange(reply, expected=11))
+    expected = oracle.Expected(10, frozenset({10, 11}), ("send-code-precedence",))
+    violation = _fails(checks.control_code_matches_request, _exchange(reply, expected=expected))
+    assert isinstance(violation, Departure) and violation.received == "code 11"
+
+
+def test_formats_agree_compares_views_by_the_schema_of_each_body() -> None:
+    """me's user has named children: two answers naming them differently differ, though
+    their values are the same (an error schema would not see the names)."""
+    me = {
+        "success": True,
+        "code": 200,
+        "user": {"username": "ada"},
+        "credits": {"creditSms": 1},
+    }
+    renamed = {**me, "user": {"lastname": "ada"}}
+    mine = _reply(json.dumps(me), operation="me")
+    twin = _reply(json.dumps(renamed), operation="me")
+    violation = _fails(checks.formats_agree, _exchange(mine, twin=twin))
+    assert violation.title == "application/json and application/json answers differ"
+    checks.formats_agree(_exchange(mine, twin=_reply(json.dumps(me), operation="me")))
+
+
+def test_the_known_message_id_is_compared_without_the_blanks_around_it() -> None:
+    """Every blank the ledger may strip (NUL included) is ignored around messageId."""
+    wrong = _status_of("0600000000", {"messageId": 1111, "statut": "Waiting"})
+    target = _target(known=KNOWN)
+    violation = _fails(
+        checks.known_record_matches, _exchange(wrong, {"messageId": "\x001111\x0b"}, target=target)
+    )
+    assert violation.received == '{"statut": "Waiting"}'
+
+
+def test_a_query_without_a_message_id_is_not_about_the_known_message() -> None:
+    """Whatever the known message's id, a query with no messageId asks for no message."""
+    target = _target(known=KnownMessage("XXXX", "+33600000000"))
+    checks.known_record_matches(_exchange(_status_of("0700000000"), {}, target=target))
