@@ -257,16 +257,17 @@ def test_an_entry_takes_the_first_name_it_is_valid_under(
 def test_a_list_of_one_schema_per_position_reads_the_rest_by_additional_items(
     tmp_path: Path,
 ) -> None:
-    """items as a list types each position; entries past it take additionalItems (here an
-    integer: CDATA 5 reads as 5, recorded in CDATA), or none (read by form: the string)."""
+    """items as a list types each position (here a string: CDATA 5 is "5"); entries past it
+    take additionalItems (here an integer: CDATA 5 reads as 5, recorded in CDATA), or none
+    (read by form: the string)."""
     pair: dict[str, Any] = {"type": "array", "items": [{"type": "string"}]}
     schema = {"type": "object", "properties": {"pair": pair}}
-    raw = _result(_entries("<![CDATA[a]]>", "<![CDATA[5]]>"))
+    raw = _result(_entries("<![CDATA[5]]>", "<![CDATA[5]]>"))
     with _answers_read_by(schema, tmp_path / "bare"):
-        assert decode_xml(raw, None) == {"pair": ["a", "5"]}
+        assert decode_xml(raw, None) == {"pair": ["5", "5"]}
     pair["additionalItems"] = {"type": "integer"}
     with _answers_read_by(schema, tmp_path / "typed"):
         assert _leaves(raw, None) == [
-            ("pair[0]", "a", "a", True, False),
+            ("pair[0]", "5", "5", True, False),
             ("pair[1]", 5, "5", True, False),
         ]
