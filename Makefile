@@ -72,7 +72,7 @@ $(VENV)/.mutation: pyproject.toml $(VENV)/.test
 
 mutation: $(VENV)/.mutation
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/mutmut run $(MUTMUT_ARGS) $(MUTANTS)
-	$(BIN)/python -m tests.mutation.report
+	$(BIN)/python -m tests.mutation.report $(MUTANTS)
 
 lint: $(VENV)/.test
 	$(BIN)/ruff check .

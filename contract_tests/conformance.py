@@ -176,10 +176,12 @@ def _code(data: Any) -> Any:
     return data.get("code") if isinstance(data, Mapping) else None
 
 
-def _faults(operation: str, present: Mapping[str, Any], conditions: Iterable[str]) -> frozenset:
+def _faults(
+    operation: str, present: Mapping[str, Any], conditions: Iterable[str]
+) -> frozenset[int]:
     """The codes of operation whose fault a request has: present holds the parameters given
     (apiKey as KEY when right), conditions the operation's own trigger kinds that hold."""
-    out = set()
+    out: set[int] = set()
     held = set(conditions)
     for code in spec.control_codes(operation).values():
         kind = code.trigger["kind"]
@@ -192,7 +194,7 @@ def _faults(operation: str, present: Mapping[str, Any], conditions: Iterable[str
     return frozenset(out)
 
 
-def _order(operation: str, observations: list[tuple[frozenset, Any]]) -> Observation:
+def _order(operation: str, observations: list[tuple[frozenset[int], Any]]) -> Observation:
     assumed = spec.assumed(spec.precedence_id(operation))
     seen = [(sorted(faults), code) for faults, code in observations]
     ints = [(faults, code) for faults, code in observations if type(code) is int]

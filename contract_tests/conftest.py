@@ -321,13 +321,13 @@ def verdicts(pytestconfig: pytest.Config) -> Verdicts:
 
 
 @pytest.fixture(scope="session")
-def settle(verdicts: Verdicts) -> Callable[[Callable[[], None]], None]:
+def settle(verdicts: Verdicts) -> Callable[[Callable[[], object]], None]:
     """Run a check: a departure from assumptions goes to the report (and fails the test
     only when one of them is strict); a documented violation fails it."""
 
     from .checks import Departure  # not at start-up: it builds Hypothesis strategies
 
-    def run(check: Callable[[], None]) -> None:
+    def run(check: Callable[[], object]) -> None:
         try:
             check()
         except Departure as departure:

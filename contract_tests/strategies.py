@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 from hypothesis import strategies as st
@@ -78,13 +78,18 @@ class Query:
 
 def bodies(name: str) -> st.SearchStrategy[dict[str, Any]]:
     """Bodies valid against schemas/<name>.schema.json, e.g. bodies('message-status.ok')."""
-    return from_schema(spec.schema(name))
+    # every answer body schema is of type object, so each value drawn is a dict
+    return cast("st.SearchStrategy[dict[str, Any]]", from_schema(spec.schema(name)))
 
 
 def _property(name: str) -> st.SearchStrategy[str]:
     query_schema = spec.schema(spec.QUERY)
-    return from_schema(
-        {**query_schema["properties"][name], "definitions": query_schema["definitions"]}
+    # every query parameter is of type string, so each value drawn is a str
+    return cast(
+        "st.SearchStrategy[str]",
+        from_schema(
+            {**query_schema["properties"][name], "definitions": query_schema["definitions"]}
+        ),
     )
 
 
@@ -127,8 +132,12 @@ def _blank(draw: st.DrawFn) -> str | None:
     rule = spec.assumed("empty-parameter")
     if rule["treat_as"] != "missing":
         return None
-    blanks = st.text(st.sampled_from(rule["whitespace"]), max_size=3) if rule["whitespace"] else ""
-    return draw(st.one_of(st.none(), st.just("") if blanks == "" else blanks))
+    blanks = (
+        st.text(st.sampled_from(rule["whitespace"]), max_size=3)
+        if rule["whitespace"]
+        else st.just("")
+    )
+    return draw(st.one_of(st.none(), blanks))
 
 
 @st.composite

@@ -20,8 +20,8 @@ import pytest
 from mock_server.contract import spec
 
 from .checks import Expectation, _mismatch, expectation_met
-from .conftest import Target
 from .receivers import Receiver
+from .target import Target
 from .transport import Reply, Transport, encode_query
 
 SCENARIO_DIR = spec.FIXTURE_DIR / "scenarios"
@@ -243,7 +243,7 @@ def test_scenario(
     scenario: dict[str, Any],
     target: Target,
     make_mock: Callable[..., Target],
-    settle: Callable[[Callable[[], None]], None],
+    settle: Callable[[Callable[[], object]], None],
 ) -> None:
     """The target answers each scenario's request (or steps) as the scenario expects."""
     server = make_mock(**scenario["settings"]) if "settings" in scenario else target

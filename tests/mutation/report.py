@@ -7,10 +7,15 @@ are listed equivalents, the score (killed / mutants run less the listed equivale
 usual definition) and the raw score (killed / mutants run). Then each survivor the file does
 not list, with its diff. Exits 1 if a module scores under MIN_SCORE, if an unlisted survivor
 remains, or if a mutant was not run (an interrupted or partial run).
+
+Arguments, if any, are the mutant-name patterns given to `mutmut run` (MUTANTS, e.g.
+'contract_tests.*'): only the modules they match are judged, and every other module is
+listed as left to another run, so that a shard of the gate passes on its own modules.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import re
 import sys
 from collections import Counter
@@ -42,7 +47,7 @@ def equivalents(text: str) -> dict[str, str]:
     return found
 
 
-def main() -> int:
+def main(patterns: list[str]) -> int:
     accepted = equivalents(EQUIVALENTS.read_text(encoding="utf-8"))
     failed = False
     unlisted: list[tuple[str, str]] = []
@@ -55,6 +60,11 @@ def main() -> int:
         data = SourceFileMutationData(path=path)
         data.load()
         if not data.exit_code_by_key:
+            continue
+        if patterns and not any(
+            fnmatch.fnmatch(name, pattern) for name in data.exit_code_by_key for pattern in patterns
+        ):
+            print(f"{path!s:<34} left to another run (not in {' '.join(patterns)})")
             continue
         verdicts = {name: status_by_exit_code[code] for name, code in data.exit_code_by_key.items()}
         counts = Counter("killed" if v in KILLED else v for v in verdicts.values())
@@ -74,7 +84,8 @@ def main() -> int:
             f"{path!s:<34} {len(verdicts):>7} {counts['killed']:>7} {len(survivors):>8}"
             f" {len(listed):>6} {score:>6.1f}% {raw:>6.1f}%{mark}"
         )
-    for name in sorted(set(accepted) - survived):
+    judged = [n for n in accepted if not patterns or any(fnmatch.fnmatch(n, p) for p in patterns)]
+    for name in sorted(set(judged) - survived):
         print(f"note: {EQUIVALENTS.name} lists {name}, which is killed or gone: drop the line")
     if unlisted:
         failed = True
@@ -87,4 +98,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
