@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from contract_tests.bodies import Leaf, decode_xml, read_xml
+from contract_tests.bodies import Leaf, _Element, _merge, _value, decode_xml, read_xml
 from mock_server.contract import spec
 
 
@@ -271,3 +271,55 @@ def test_a_list_of_one_schema_per_position_reads_the_rest_by_additional_items(
             ("pair[0]", "5", "5", True, False),
             ("pair[1]", 5, "5", True, False),
         ]
+
+
+def test_all_of_parts_add_up_their_properties_and_required_fields() -> None:
+    """An allOf folds into one node: properties of both parts, each required name once, in
+    order; any other keyword is the later part's."""
+    base = {"type": "object", "required": ["a", "b"], "properties": {"a": {}, "b": {}}}
+    branch = {"required": ["b", "c"], "properties": {"c": {"type": "string"}}, "title": "t"}
+    assert _merge(base, branch) == {
+        "type": "object",
+        "required": ["a", "b", "c"],
+        "properties": {"a": {}, "b": {}, "c": {"type": "string"}},
+        "title": "t",
+    }
+    assert _merge({"required": ["a"]}, {"properties": {"b": {}}}) == {
+        "required": ["a"],
+        "properties": {"b": {}},
+    }
+    assert _merge({"properties": {"a": {}}}, {"required": ["b"]}) == {
+        "properties": {"a": {}},
+        "required": ["b"],
+    }
+
+
+def _element(text: str, cdata: bool = False) -> Any:
+    element = _Element("entry", cdata=cdata)
+    element.add(text, cdata)
+    return element
+
+
+@pytest.mark.parametrize(
+    ("options", "text", "cdata", "read"),
+    [
+        # a constant fits when written as the document writes it: true, false, 1
+        ([True, "true"], "true", False, True),
+        ([True, "true"], "true", True, "true"),
+        ([False, "false"], "false", False, False),
+        ([1, "1"], "1", False, 1),
+        ([1, "1"], "1", True, "1"),
+        ([1], " 1 ", False, 1),
+    ],
+)
+def test_an_enumerated_value_is_read_as_the_option_its_form_names(
+    options: list[Any], text: str, cdata: bool, read: Any
+) -> None:
+    value = _value(_element(text, cdata), {"enum": options}, plain=False)
+    assert value == read and type(value) is type(read)
+
+
+def test_a_constant_is_read_as_the_constant_even_in_cdata() -> None:
+    """{"const": 1} with no type: "1" in CDATA is still the number the schema fixes."""
+    value = _value(_element("1", cdata=True), {"const": 1}, plain=False)
+    assert value == 1 and type(value) is int
