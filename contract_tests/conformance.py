@@ -21,7 +21,7 @@ import http.client
 import json
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -46,6 +46,7 @@ SOME_PHONE = "0600000000"  # in requests that fail before any number is looked u
 KEY = "{key}"  # stands for the target's API key until the request is sent
 SANDBOX_TEXT = "SMS Partner contract kit: sandbox probe"
 UNUSED_TAG = "smspartner-contract-kit-unused-tag"  # no message of an account carries it
+ABSENT_VALUES = {"messageId": ABSENT_ID, "tag": UNUSED_TAG}
 
 CANCEL_REASON = (
     "would send GET /v1/message-cancel, which cancels a message: the suite never sends it"
@@ -221,17 +222,24 @@ def _status_precedence(p: Prober) -> Observation:
     return _order(spec.STATUS, observations)
 
 
-def _bulk_precedence(p: Prober) -> Observation:
-    observations = []
-    for key in ("absent", WRONG_KEY, KEY):
-        for message_id in (None, ABSENT_ID):
-            pairs = [] if key == "absent" else [("apiKey", key)]
-            if message_id:
-                pairs.append(("messageId", message_id))
-            faults = _faults("bulk-status", dict(pairs), ["unknown-message"])
-            if len(faults) > 1:
-                observations.append((faults, _code(p.get("/bulk-status", *pairs)[1])))
-    return _order("bulk-status", observations)
+def _lookup_precedence(operation: str, path: str, name: str) -> Probe:
+    """The probe of a read-only lookup by one parameter (bulk-status's messageId,
+    bulk-status-by-tag's tag): a missing, wrong or right key, with and without a value that
+    finds nothing, each request that has two faults or more."""
+
+    def probe(p: Prober) -> Observation:
+        observations = []
+        for key in ("absent", WRONG_KEY, KEY):
+            for value in (None, ABSENT_VALUES[name]):
+                pairs = [] if key == "absent" else [("apiKey", key)]
+                if value:
+                    pairs.append((name, value))
+                faults = _faults(operation, dict(pairs), ["unknown-message"])
+                if len(faults) > 1:
+                    observations.append((faults, _code(p.get(path, *pairs)[1])))
+        return _order(operation, observations)
+
+    return probe
 
 
 def _me_precedence(p: Prober) -> Observation:
@@ -251,20 +259,6 @@ def _key_only_precedence(operation: str, path: str) -> Probe:
         return _order(operation, [(faults, _code(p.get(path)[1]))])
 
     return probe
-
-
-def _by_tag_precedence(p: Prober) -> Observation:
-    observations = []
-    for key in ("absent", WRONG_KEY, KEY):
-        for tag in (None, UNUSED_TAG):
-            pairs = [] if key == "absent" else [("apiKey", key)]
-            if tag:
-                pairs.append(("tag", tag))
-            conditions = ["unknown-message"] if tag else []
-            faults = _faults("bulk-status-by-tag", dict(pairs), conditions)
-            if len(faults) > 1:
-                observations.append((faults, _code(p.get("/bulk-status-by-tag", *pairs)[1])))
-    return _order("bulk-status-by-tag", observations)
 
 
 def _subaccount_page(p: Prober) -> Observation:
@@ -298,10 +292,11 @@ def _separator(p: Prober) -> Observation:
     return Observation(f"code {assumed['code']} for ';'", observed, value)
 
 
-def _entries(p: Prober) -> list[Any]:
-    data = _lookup(p, ",".join(LOOKUP_FORMS))
+def _entries(p: Prober, numbers: Sequence[str] = LOOKUP_FORMS) -> list[Any]:
+    """The lookup's entries for numbers, one per number in order (else not probed)."""
+    data = _lookup(p, ",".join(numbers))
     entries = data.get("lookup") if isinstance(data, Mapping) else None
-    if not isinstance(entries, list) or len(entries) != len(LOOKUP_FORMS):
+    if not isinstance(entries, list) or len(entries) != len(numbers):
         raise NotProbed(f"the lookup answered no entry per number: {json.dumps(data)[:200]}")
     return entries
 
@@ -399,10 +394,7 @@ def _number_plans(p: Prober) -> Observation:
         for length in row["templates"]:
             for first in (row["mobile"][0], fixed):
                 expected.append(_planned(code, row, first + "0" * (int(length) - 1)))
-    data = _lookup(p, ",".join(entry["request"] for entry in expected))
-    entries = data.get("lookup") if isinstance(data, Mapping) else None
-    if not isinstance(entries, list) or len(entries) != len(expected):
-        raise NotProbed(f"the lookup answered no entry per number: {json.dumps(data)[:200]}")
+    entries = _entries(p, [entry["request"] for entry in expected])
     departed = [(want, got) for want, got in zip(expected, entries, strict=True) if want != got]
     wanted = f"{len(expected)} entries as the plans give them"
     if not departed:
@@ -424,6 +416,19 @@ def _limit(operation: str, kind: str) -> int:
     return limit
 
 
+def _posted_order(
+    p: Prober, operation: str, path: str, bodies: list[tuple[Any, Iterable[str]]]
+) -> Observation:
+    """The order the codes answered to bodies imply; each body comes with the operation's own
+    trigger kinds that hold for it (a bytes body is sent as it is)."""
+    observations = []
+    for body, kinds in bodies:
+        present = body if isinstance(body, dict) else {}
+        faults = _faults(operation, present, kinds)
+        observations.append((faults, _code(p.post(path, body)[1])))
+    return _order(operation, observations)
+
+
 def _many(count: int) -> list[dict[str, str]]:
     return [{"phoneNumber": "+33600000000", "messageId": ABSENT_ID} for _ in range(count)]
 
@@ -437,12 +442,7 @@ def _multi_precedence(p: Prober) -> Observation:
         ({"apiKey": WRONG_KEY, "SMSStatut_List": _many(limit + 1)}, ["too-many"]),
         ({"SMSStatut_List": _many(limit + 1)}, ["too-many"]),
     ]
-    observations = []
-    for body, kinds in bodies:
-        present = body if isinstance(body, dict) else {}
-        faults = _faults("multi-status", present, kinds)
-        observations.append((faults, _code(p.post("/multi-status", body)[1])))
-    return _order("multi-status", observations)
+    return _posted_order(p, "multi-status", "/multi-status", bodies)
 
 
 def _multi_entry(p: Prober) -> Observation:
@@ -479,12 +479,7 @@ def _send_precedence(p: Prober) -> Observation:
         ({"apiKey": WRONG_KEY, "phoneNumbers": phone, "message": long, "sandbox": 1}, ["too-long"]),
         ({"apiKey": KEY, "sandbox": 1}, ["invalid"]),
     ]
-    observations = []
-    for body, kinds in bodies:
-        present = body if isinstance(body, dict) else {}
-        faults = _faults("send", present, kinds)
-        observations.append((faults, _code(p.post("/send", body)[1])))
-    return _order("send", observations)
+    return _posted_order(p, "send", "/send", bodies)
 
 
 def _empty_parameter(p: Prober) -> Observation:
@@ -961,7 +956,10 @@ PROBES: dict[str, tuple[Probe, str]] = {
     "json-encoding": (_json_encoding, READ),
     "xml-layout": (_xml_layout, READ),
     "undocumented-requests": (_undocumented_requests, READ),
-    "bulk-status-code-precedence": (_bulk_precedence, READ),
+    "bulk-status-code-precedence": (
+        _lookup_precedence("bulk-status", "/bulk-status", "messageId"),
+        READ,
+    ),
     "multi-status-code-precedence": (_multi_precedence, READ),
     "multi-status-entry-code-precedence": (_multi_entry, READ),
     "me-code-precedence": (_me_precedence, READ),
@@ -974,7 +972,10 @@ PROBES: dict[str, tuple[Probe, str]] = {
         _key_only_precedence("subaccount-list", "/subaccount/list"),
         READ,
     ),
-    "bulk-status-by-tag-code-precedence": (_by_tag_precedence, READ),
+    "bulk-status-by-tag-code-precedence": (
+        _lookup_precedence("bulk-status-by-tag", "/bulk-status-by-tag", "tag"),
+        READ,
+    ),
     "subaccount-list-page": (_subaccount_page, READ),
     "number-check-separator": (_separator, LOOKUP),
     "checked-number-forms": (_checked_forms, LOOKUP),

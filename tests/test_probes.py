@@ -83,9 +83,12 @@ def test_key_only_precedence_reads_the_order(target: Target) -> None:
         assert probe(canned).value == order  # type: ignore[arg-type]
 
 
-def test_by_tag_precedence_is_confirmed_by_the_mock(target: Target) -> None:
-    observation = conformance._by_tag_precedence(conformance.Prober(target))
-    assert observation.value == [1, 3, 10, 4]
+def test_lookup_precedence_is_confirmed_by_the_mock(target: Target) -> None:
+    """bulk-status by messageId and bulk-status-by-tag by tag, each with its own order."""
+    by_tag = conformance._lookup_precedence("bulk-status-by-tag", "/bulk-status-by-tag", "tag")
+    assert by_tag(conformance.Prober(target)).value == [1, 3, 10, 4]
+    by_id = conformance._lookup_precedence("bulk-status", "/bulk-status", "messageId")
+    assert by_id(conformance.Prober(target)).value == spec.assumed("bulk-status-code-precedence")
 
 
 class CannedLookup:
