@@ -255,3 +255,22 @@ def test_a_send_without_phone_numbers_misses_them_whatever_empty_means() -> None
         ("present", False): 2,
         ("present", True): 9,
     }
+
+
+def test_phone_formats_calibrated_to_exact_strings_find_a_message_only_as_stored() -> None:
+    """Under 'phone-formats' calibrated to no rule (its alternative), a lookup finds the
+    fixture message 1111 only by the form it is stored in; with the ledger, by any form."""
+    exact = spec.assumptions()["phone-formats"].alternatives[0]
+    codes = {}
+    for name, calibrated in (("ledger", {}), ("exact", {"phone-formats": exact})):
+        with ServerThread(Settings(access_log=False, calibration=calibrated)) as server:
+            for number in ("0600000000", "%2B33600000000"):
+                query = f"apiKey=YOUR_API_KEY&messageId=1111&phoneNumber={number}"
+                answer = json.loads(urlopen(f"{server.base_url}/message-status?{query}").read())
+                codes[name, number] = answer["code"]
+    assert codes == {
+        ("ledger", "0600000000"): 200,
+        ("ledger", "%2B33600000000"): 200,
+        ("exact", "0600000000"): 200,
+        ("exact", "%2B33600000000"): 4,
+    }
