@@ -12,6 +12,7 @@ import pytest
 
 from contract_tests.transport import Transport
 from mock_server import ServerThread, Settings, cli
+from mock_server._http import query
 from mock_server.contract import calibration, spec
 from mock_server.errors import SpecError
 from mock_server.testing.admin_client import AdminClient
@@ -274,3 +275,84 @@ def test_phone_formats_calibrated_to_exact_strings_find_a_message_only_as_stored
         ("exact", "0600000000"): 200,
         ("exact", "%2B33600000000"): 4,
     }
+
+
+# Each alternative below is also run end to end by test_conformance_variants.py, in
+# subprocesses that the mutation gate leaves out; these state the same behaviour in-process.
+
+
+def _alternative(assumption_id: str) -> Any:
+    (value,) = spec.assumptions()[assumption_id].alternatives
+    return value
+
+
+def _parsed(raw: str, calibrated: dict[str, Any]) -> dict[str, str]:
+    with spec.use_overlay(spec.Overlay.of(calibrated)):
+        return query.parse(raw)
+
+
+def test_repeated_parameter_calibrated_to_first_keeps_each_names_first_value() -> None:
+    """'repeated-parameter': the ledger keeps a repeated name's last value, its alternative
+    the first; either way the names after a repeat are still read."""
+    raw = "apiKey=a&messageId=1&apiKey=b&phoneNumber=0600000000&messageId=2"
+    assert _parsed(raw, {}) == {"apiKey": "b", "messageId": "2", "phoneNumber": "0600000000"}
+    first = {"repeated-parameter": _alternative("repeated-parameter")}
+    assert _parsed(raw, first) == {"apiKey": "a", "messageId": "1", "phoneNumber": "0600000000"}
+
+
+def test_format_case_calibrated_to_case_sensitive_honours_only_the_documented_spellings() -> None:
+    """'format-case': the ledger reads any case of json/xml; its alternative only the
+    documented spellings, so 'Xml' is an unknown format there."""
+    sensitive = spec.Overlay.of({"format-case": _alternative("format-case")})
+    chosen = {}
+    for asked in ("xml", "XML", "Xml", "JSON"):
+        chosen["ledger", asked] = query.response_format({"_format": asked})
+        with spec.use_overlay(sensitive):
+            chosen["sensitive", asked] = query.response_format({"_format": asked})
+    unknown = spec.ledger_value("unknown-format")
+    assert chosen == {
+        ("ledger", "xml"): "xml",
+        ("ledger", "XML"): "xml",
+        ("ledger", "Xml"): "xml",
+        ("ledger", "JSON"): "json",
+        ("sensitive", "xml"): "xml",
+        ("sensitive", "XML"): "xml",
+        ("sensitive", "Xml"): unknown,
+        ("sensitive", "JSON"): "json",
+    }
+
+
+def _status_after_delivery(calibrated: dict[str, Any]) -> tuple[dict[str, Any], ...]:
+    """A send to 0600000000 on a frozen clock: its message-status while it waits, then its
+    message-status and bulk-status entry an hour later (long after its outcome)."""
+    with ServerThread(Settings(access_log=False, calibration=calibrated)) as server:
+        client = AdminClient(server.base_url, api_key=sorted(server.api_keys)[0])
+        client.freeze()
+        message_id = client.send("0600000000", "x")["message_id"]
+        waiting = client.status(message_id, "0600000000")
+        client.advance(3600)
+        final = client.status(message_id, "0600000000")
+        url = f"{server.base_url}/bulk-status?apiKey={client.api_key}&messageId={message_id}"
+        (entry,) = json.loads(urlopen(url).read())["StatutResponse_List"]
+    return waiting, final, entry
+
+
+def test_status_date_calibrated_to_start_keeps_the_send_time_once_final() -> None:
+    """'status-date': once final, the ledger dates a status at its arrival (start + the
+    outcome's delay), its alternative at the send time, as while it waited."""
+    waiting, final, _ = _status_after_delivery({})
+    assert final["statut"] != waiting["statut"]
+    assert final["date"] > waiting["date"]
+    waiting, final, _ = _status_after_delivery({"status-date": _alternative("status-date")})
+    assert final["statut"] != waiting["statut"]
+    assert final["date"] == waiting["date"]
+
+
+def test_send_number_echo_calibrated_to_e164_echoes_the_canonical_number() -> None:
+    """'send-number-echo': the status endpoints echo a sent number as it was sent (ledger)
+    or in E.164 (its alternative)."""
+    waiting, final, entry = _status_after_delivery({})
+    assert (waiting["number"], final["number"], entry["phoneNumber"]) == ("0600000000",) * 3
+    echo = {"send-number-echo": _alternative("send-number-echo")}
+    waiting, final, entry = _status_after_delivery(echo)
+    assert (waiting["number"], final["number"], entry["phoneNumber"]) == ("+33600000000",) * 3
