@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +15,15 @@ from typing import Any
 
 import pytest
 
-from contract_tests.bodies import Leaf, _Element, _merge, _value, decode_xml, read_xml
+from contract_tests.bodies import (
+    MAX_PLACEMENTS,
+    Leaf,
+    _Element,
+    _merge,
+    _value,
+    decode_xml,
+    read_xml,
+)
 from mock_server.contract import spec
 
 
@@ -323,3 +332,94 @@ def test_a_constant_is_read_as_the_constant_even_in_cdata() -> None:
     """{"const": 1} with no type: "1" in CDATA is still the number the schema fixes."""
     value = _value(_element("1", cdata=True), {"const": 1}, plain=False)
     assert value == 1 and type(value) is int
+
+
+# Schema shapes the bundled contract has not, which a user's contract directory may have
+# (spec.use_contract): the reader walks them as JSON Schema means them.
+
+
+def _read_by(schema: dict[str, Any], raw: bytes, tmp_path: Path) -> Any:
+    with _answers_read_by({"$schema": TWO_WAYS["$schema"], **schema}, tmp_path):
+        return read_xml(raw, None)
+
+
+def test_all_of_parts_and_escaped_refs_are_resolved_while_reading(tmp_path: Path) -> None:
+    """An allOf's parts give the fields their names; a $ref's ~1 and ~0 stand for / and ~."""
+    schema = {
+        "definitions": {"a/b": {"type": "integer"}, "c~d": {"type": "string"}},
+        "type": "object",
+        "allOf": [
+            {"properties": {"n": {"$ref": "#/definitions/a~1b"}}},
+            {"properties": {"s": {"$ref": "#/definitions/c~0d"}}, "required": ["n", "s"]},
+        ],
+    }
+    body = _read_by(schema, _result("5", "<![CDATA[5]]>"), tmp_path)
+    assert body.data == {"n": 5, "s": "5"}
+    assert [(leaf.path, leaf.value) for leaf in body.leaves] == [("n", 5), ("s", "5")]
+
+
+def test_a_true_schema_reads_its_entry_by_its_form(tmp_path: Path) -> None:
+    """A field whose schema is `true` (anything goes) is read as the XML writes it."""
+    schema = {"type": "object", "properties": {"any": True}}
+    assert _read_by(schema, _result("true"), tmp_path).data == {"any": True}
+
+
+def test_one_of_and_a_list_of_types_offer_their_alternatives(tmp_path: Path) -> None:
+    """oneOf, like anyOf, and a list of types: each entry takes the first alternative it is
+    valid under (a bare true is the string 'true' where only a string or integer fits)."""
+    schema = {
+        "type": "object",
+        "properties": {
+            "v": {"oneOf": [{"type": "string"}, {"type": "integer"}]},
+            "w": {"type": ["integer", "null"]},
+            "x": {"type": ["integer", "null"]},
+        },
+    }
+    body = _read_by(schema, _result("true", "null", "5"), tmp_path)
+    assert body.data == {"v": "true", "w": None, "x": 5}
+
+
+def test_a_fields_kind_is_its_type_or_else_its_properties_or_items(tmp_path: Path) -> None:
+    """An object with no properties keeps its entries by position; an untyped field with
+    properties is an object, with items a list, each read by its schema."""
+    schema = {
+        "type": "object",
+        "properties": {
+            "bare": {"type": "object"},
+            "o": {"properties": {"a": {"type": "string"}}},
+            "l": {"items": {"type": "string"}},
+        },
+    }
+    raw = _result(*(_entries("5"),) * 3)
+    assert _read_by(schema, raw, tmp_path).data == {
+        "bare": {"entry[0]": 5},
+        "o": {"a": "5"},
+        "l": ["5"],
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        (" 5\n\t", 5),  # XML layout around a bare value is not part of it
+        ("\u00a05", "\u00a05"),  # a no-break space is not layout
+        ("5X", "5X"),
+        ("null", "null"),  # null is no integer
+    ],
+)
+def test_only_layout_around_a_number_is_ignored(text: str, read: Any) -> None:
+    """An integer field's text is the number when, layout aside, it is one; otherwise it is
+    kept as written, for validation to report."""
+    assert _value(_element(text), {"type": "integer"}, plain=False) == read
+
+
+def test_past_max_placements_the_reader_keeps_the_first_naming(tmp_path: Path) -> None:
+    """Three entries under six optional fields can be named in 20 ways; only the last fits
+    (three strings). The reader tries MAX_PLACEMENTS ways, then keeps the first, which
+    validation reports: a document's cost is bounded, whatever its schema."""
+    names = ["i1", "i2", "i3", "s1", "s2", "s3"]
+    assert math.comb(len(names), 3) > MAX_PLACEMENTS
+    properties = {name: {"type": "integer" if name[0] == "i" else "string"} for name in names}
+    raw = _result("<![CDATA[a]]>", "<![CDATA[b]]>", "<![CDATA[c]]>")
+    body = _read_by({"type": "object", "properties": properties}, raw, tmp_path)
+    assert body.data == {"i1": "a", "i2": "b", "i3": "c"}
