@@ -319,6 +319,8 @@ def _element(text: str, cdata: bool = False) -> Any:
         ([1, "1"], "1", False, 1),
         ([1, "1"], "1", True, "1"),
         ([1], " 1 ", False, 1),
+        # only layout is stripped: a no-break space keeps the text from naming the option
+        ([1], "\u00a01", False, "\u00a01"),
     ],
 )
 def test_an_enumerated_value_is_read_as_the_option_its_form_names(
