@@ -12,6 +12,8 @@ import pytest
 from contract_tests.bodies import MAX_DEPTH, body_schema, decode_xml, operation_at, read_xml
 from mock_server.contract import spec
 
+from . import documented
+
 
 def _nested(levels: int) -> bytes:
     """A <result> holding entries nested so that the document has levels elements in depth."""
@@ -125,19 +127,7 @@ def test_a_number_too_long_for_int_stays_text() -> None:
 def test_typed_entries_follow_their_schema() -> None:
     """Where the schema gives a type, the text is read as that type or kept as written:
     message-status's cost is a number, its countryCode a string."""
-    entries = [
-        "true",
-        "200",
-        "<![CDATA[0600000000]]>",
-        "<![CDATA[1111]]>",
-        "false",
-        "<![CDATA[1]]>",
-        "<![CDATA[Delivered]]>",
-        "0.045",
-        "<![CDATA[12]]>",
-        "<![CDATA[EUR]]>",
-    ]
-    raw = "<result>" + "".join(f"<entry>{e}</entry>" for e in entries) + "</result>"
+    raw = documented.status_xml()
     data = decode_xml(raw.encode(), "message-status")
     assert (data["cost"], data["countryCode"], data["stopSms"]) == (0.045, "12", False)
     data = decode_xml(raw.replace("0.045", "cheap").encode(), "message-status")

@@ -25,6 +25,8 @@ from contract_tests.target import KnownMessage, Target
 from contract_tests.transport import Reply, Transport
 from mock_server.contract import spec
 
+from . import documented
+
 REQUEST = "GET http://mock/v1/message-status?apiKey=***"
 JSON = {"content-type": "application/json; charset=utf-8"}
 XML = {"content-type": "application/xml; charset=utf-8"}
@@ -498,24 +500,8 @@ def test_json_keys_out_of_order_name_the_object_its_keys_and_the_order() -> None
     checks.json_keys_in_documented_order(_exchange(_reply(body, XML)))
 
 
-# a message-status answer in XML, as documented
-STATUS_ENTRIES = (
-    "true",
-    "200",
-    "<![CDATA[0600000000]]>",
-    "<![CDATA[1111]]>",
-    "false",
-    "<![CDATA[1]]>",
-    "<![CDATA[Delivered]]>",
-    "0.045",
-    "<![CDATA[12]]>",
-    "<![CDATA[EUR]]>",
-)
-
-
 def _status_xml(change: tuple[str, str] = ("", "")) -> Reply:
-    raw = "<result>" + "".join(f"<entry>{e}</entry>" for e in STATUS_ENTRIES) + "</result>"
-    return _reply(raw.replace(*change), XML)
+    return _reply(documented.status_xml(change), XML)
 
 
 def test_xml_entries_name_the_entry_and_its_documented_form() -> None:
